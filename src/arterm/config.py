@@ -1,0 +1,243 @@
+"""Settings: one TOML file (``--config``, ``ARTERM_CONFIG`` or the user config dir) plus ARTERM_* env.
+
+Kept free of heavy imports: the CLI loads it for every command.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+APP_NAME = "arterm"
+DEFAULT_BUCKETS = (30, 60, 90, 120)
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class CompanySettings:
+    name: str = "Mi Empresa SA de CV"
+    rfc: tuple[str, ...] = ("EKU9003173C9",)
+    address: str = ""
+    payment_instructions: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "127.0.0.1"
+    port: int = 587
+    security: str = "starttls"  # none | starttls | ssl
+    username: str = ""
+    password: str = ""
+    sender: str = "cobranza@example.com"
+    archive_bcc: str = ""
+    timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    language: str = ""  # es | en; empty: from LANG
+    theme: str = "textual-dark"
+    keymap: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CfdiSettings:
+    pue_is_paid: bool = False
+    max_file_bytes: int = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StatementSettings:
+    templates_dir: str = ""
+    period_days: int = 30
+
+
+@dataclass(frozen=True)
+class ContractSettings:
+    bill_on_start: str = "ask"  # ask | always | never
+
+
+@dataclass(frozen=True)
+class Settings:
+    company: CompanySettings = field(default_factory=CompanySettings)
+    database_url: str = ""
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+    aging_buckets: tuple[int, ...] = DEFAULT_BUCKETS
+    cfdi: CfdiSettings = field(default_factory=CfdiSettings)
+    statements: StatementSettings = field(default_factory=StatementSettings)
+    contracts: ContractSettings = field(default_factory=ContractSettings)
+    operator: str = ""
+    config_path: str = ""
+
+    @property
+    def language(self) -> str:
+        return self.ui.language or language_from_env()
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings as plain data with secrets masked (for ``arterm config show``)."""
+        from dataclasses import asdict
+
+        data = asdict(self)
+        if data["smtp"]["password"]:
+            data["smtp"]["password"] = "********"
+        data["database_url"] = mask_url(self.effective_database_url())
+        data["operator"] = self.current_operator()
+        data["ui"]["language"] = self.language
+        return data
+
+    def effective_database_url(self) -> str:
+        return os.environ.get("ARTERM_DATABASE_URL") or self.database_url or default_sqlite_url()
+
+    def current_operator(self) -> str:
+        return self.operator or os.environ.get("ARTERM_OPERATOR") or _login_name()
+
+
+def _login_name() -> str:
+    name = os.environ.get("USER") or os.environ.get("LOGNAME")
+    if not name:
+        try:
+            name = getpass.getuser()
+        except Exception:  # pragma: no cover - no passwd entry
+            name = "operator"
+    return name
+
+
+def language_from_env() -> str:
+    for var in ("ARTERM_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "es" if value.lower().startswith("es") else "en"
+    return "es"
+
+
+def mask_url(url: str) -> str:
+    """Hide the password in a database URL."""
+    if "://" not in url or "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    if ":" in creds:
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:****@{host}"
+    return url
+
+
+def data_dir() -> Path:
+    override = os.environ.get("ARTERM_DATA_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME))
+
+
+def config_dir() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME))
+
+
+def default_sqlite_url() -> str:
+    return f"sqlite:///{data_dir() / 'arterm.db'}"
+
+
+def _section(cls: type, raw: Any, name: str) -> Any:
+    if raw is None:
+        return cls()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(raw) - set(known)
+    if unknown:
+        raise ConfigError(f"[{name}] unknown key(s): {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        default = getattr(cls(), key)
+        if isinstance(default, tuple):
+            if isinstance(value, str):
+                value = (value,)
+            if not isinstance(value, list | tuple):
+                raise ConfigError(f"[{name}] {key} must be a list")
+            value = tuple(value)
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"[{name}] {key} must be true or false")
+        elif isinstance(default, int | float) and not isinstance(default, bool):
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ConfigError(f"[{name}] {key} must be a number")
+            value = type(default)(value)
+        elif isinstance(default, dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"[{name}] {key} must be a table")
+            value = {str(k): str(v) for k, v in value.items()}
+        elif isinstance(default, str) and not isinstance(value, str):
+            raise ConfigError(f"[{name}] {key} must be a string")
+        values[key] = value
+    return cls(**values)
+
+
+def find_config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    if explicit:
+        path = Path(explicit)
+        if not path.exists():
+            raise ConfigError(f"config file {path} does not exist")
+        return path
+    env = os.environ.get("ARTERM_CONFIG")
+    if env:
+        path = Path(env)
+        if not path.exists():
+            raise ConfigError(f"ARTERM_CONFIG names {path}, which does not exist")
+        return path
+    path = config_dir() / "config.toml"
+    return path if path.exists() else None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read the TOML file (if any) and apply environment overrides."""
+    found = find_config_path(path)
+    raw: dict[str, Any] = {}
+    if found is not None:
+        try:
+            raw = tomllib.loads(found.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{found}: {exc}") from None
+    known = {"company", "database", "smtp", "ui", "aging", "cfdi", "statements", "contracts", "operator"}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")
+    smtp = _section(SmtpSettings, raw.get("smtp"), "smtp")
+    if smtp.security not in ("none", "starttls", "ssl"):
+        raise ConfigError("[smtp] security must be none, starttls or ssl")
+    if os.environ.get("ARTERM_SMTP_PASSWORD"):
+        smtp = replace(smtp, password=os.environ["ARTERM_SMTP_PASSWORD"])
+    ui = _section(UiSettings, raw.get("ui"), "ui")
+    if ui.language and ui.language not in ("es", "en"):
+        raise ConfigError("[ui] language must be es or en")
+    aging = raw.get("aging") or {}
+    buckets = tuple(int(b) for b in aging.get("buckets", DEFAULT_BUCKETS))
+    if not buckets or any(b <= 0 for b in buckets) or list(buckets) != sorted(set(buckets)):
+        raise ConfigError("[aging] buckets must be increasing positive day counts, e.g. [30, 60, 90, 120]")
+    database = raw.get("database") or {}
+    operator = raw.get("operator") or {}
+    return Settings(
+        company=_section(CompanySettings, raw.get("company"), "company"),
+        database_url=str(database.get("url", "")),
+        smtp=smtp,
+        ui=ui,
+        aging_buckets=buckets,
+        cfdi=_section(CfdiSettings, raw.get("cfdi"), "cfdi"),
+        statements=_section(StatementSettings, raw.get("statements"), "statements"),
+        contracts=_section(ContractSettings, raw.get("contracts"), "contracts"),
+        operator=str(operator.get("username", "")) if isinstance(operator, dict) else "",
+        config_path=str(found or ""),
+    )

@@ -1,0 +1,122 @@
+"""Engine and session factory for SQLite (embedded default) and PostgreSQL (shared deployments).
+
+Write transactions on SQLite start with ``BEGIN IMMEDIATE`` so two processes never both read a
+balance and then both try to write it; on PostgreSQL every balance change is a conditional
+``UPDATE`` that re-checks the row under its lock. Each ``Database.write()`` block is one
+transaction: it commits at the end or rolls back on any error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
+
+from .migrate import ensure_schema
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be opened or is of an unknown (newer) schema."""
+
+
+def normalize_url(url: str) -> str:
+    """Accept ``postgres://``/``postgresql://`` and pick psycopg 3; keep SQLite URLs as they are."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """One database: its engines and sessions. Thread-safe; share one per process."""
+
+    def __init__(self, url: str, *, upgrade: bool = True, schema: str | None = None) -> None:
+        self.url = normalize_url(url)
+        parsed = make_url(self.url)
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:":
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                # WAL once per file: persistent, lets readers run while a writer works.
+                raw = sa.create_engine(self.url)
+                with raw.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+                raw.dispose()
+            self.write_engine = _sqlite_engine(self.url, immediate=True)
+            self.read_engine = _sqlite_engine(self.url, immediate=False)
+        elif self.dialect == "postgresql":
+            kwargs: dict = {"pool_pre_ping": True}
+            if schema:
+                kwargs["connect_args"] = {"options": f"-csearch_path={schema},public"}
+            self.write_engine = sa.create_engine(self.url, **kwargs)
+            self.read_engine = self.write_engine
+        else:
+            raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+        self._lock = threading.Lock()
+        if upgrade:
+            ensure_schema(self.write_engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One read-write transaction: commit on success, roll back on any exception."""
+        with Session(self.write_engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only snapshot (rolled back at the end)."""
+        with Session(self.read_engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    def dispose(self) -> None:
+        self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            self.read_engine.dispose()
+
+
+def open_database(url: str, *, upgrade: bool = True) -> Database:
+    try:
+        return Database(url, upgrade=upgrade)
+    except sa.exc.OperationalError as exc:
+        raise DatabaseError(f"cannot open database: {exc.orig}") from None

@@ -1,0 +1,63 @@
+"""Text rules: search normalization, email lists, plain-text sanitizing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import DomainError
+
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def fold(text: str) -> str:
+    """Casefold and strip accents: ``"Ñandú Peña"`` → ``"nandu pena"``."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return stripped.casefold()
+
+
+def search_key(*parts: str) -> str:
+    """The stored, indexed search text of a customer (fields joined by `` | ``)."""
+    return " | ".join(fold(p).strip() for p in parts if p)
+
+
+def clean_line(text: str, *, field: str = "text", max_len: int = 300, required: bool = False) -> str:
+    """One line of operator-typed text: control characters removed, trimmed, length-checked."""
+    value = _CONTROL.sub("", (text or "").replace("\t", " ")).strip()
+    value = value.replace("\n", " ").replace("\r", " ")
+    if required and not value:
+        raise DomainError(f"{field}: required", field=field)
+    if len(value) > max_len:
+        raise DomainError(f"{field}: at most {max_len} characters", field=field)
+    return value
+
+
+def clean_text(text: str, *, field: str = "text", max_len: int = 5000, required: bool = False) -> str:
+    """Multi-line text (notes): control characters other than newlines removed."""
+    value = _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\t", "    ")).strip()
+    if required and not value:
+        raise DomainError(f"{field}: required", field=field)
+    if len(value) > max_len:
+        raise DomainError(f"{field}: at most {max_len} characters", field=field)
+    return value
+
+
+def validate_email(address: str) -> str:
+    value = (address or "").strip()
+    if not _EMAIL.match(value) or len(value) > 254:
+        raise DomainError(f"email {address!r} is not a valid address", field="emails")
+    return value
+
+
+def parse_emails(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """``"a@x.mx; b@x.mx"`` or a list → validated, de-duplicated tuple (order kept)."""
+    items = re.split(r"[,;\s]+", value) if isinstance(value, str) else list(value)
+    seen: dict[str, str] = {}
+    for item in items:
+        if not item or not item.strip():
+            continue
+        email = validate_email(item)
+        seen.setdefault(email.lower(), email)
+    return tuple(seen.values())
