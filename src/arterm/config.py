@@ -36,7 +36,7 @@ class SmtpSettings:
     port: int = 587
     security: str = "starttls"  # none | starttls | ssl
     username: str = ""
-    password: str = ""
+    password: str = field(default="", repr=False)
     sender: str = "cobranza@example.com"
     archive_bcc: str = ""
     timeout: float = 20.0

@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
 from .migrate import ensure_schema
 
@@ -90,24 +90,16 @@ class Database:
         return self.dialect == "sqlite"
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self) -> Iterator[Connection]:
         """One read-write transaction: commit on success, roll back on any exception."""
-        with Session(self.write_engine, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with self.write_engine.begin() as conn:
+            yield conn
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
+    def read(self) -> Iterator[Connection]:
         """A read-only snapshot (rolled back at the end)."""
-        with Session(self.read_engine, expire_on_commit=False) as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+        with self.read_engine.connect() as conn:  # closing rolls the transaction back
+            yield conn
 
     def dispose(self) -> None:
         self.write_engine.dispose()

@@ -69,7 +69,7 @@ class Period:
     billing_date: date
 
     def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and self.start <= day <= self.end
+        return isinstance(day, date) and not isinstance(day, datetime) and self.start <= day <= self.end
 
 
 def days_in_month(year: int, month: int) -> int:

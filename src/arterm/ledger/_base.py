@@ -11,16 +11,16 @@ from datetime import date, datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
-from ..db.models import Activity, Customer, CustomerBalance, Operator, Sequence
+from ..db import tables
 from ..domain.errors import DomainError, NotFound
 
-T_OPERATOR = Operator.__table__
-T_CUSTOMER = Customer.__table__
-T_BALANCE = CustomerBalance.__table__
-T_ACTIVITY = Activity.__table__
-T_SEQUENCE = Sequence.__table__
+T_OPERATOR = tables.operator
+T_CUSTOMER = tables.customer
+T_BALANCE = tables.customer_balance
+T_ACTIVITY = tables.activity
+T_SEQUENCE = tables.sequence
 
 
 def now() -> datetime:
@@ -31,19 +31,16 @@ def today() -> date:
     return date.today()
 
 
-def _insert(session: Session, table: sa.Table):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
+def _insert(session: Connection, table: sa.Table):  # type: ignore[no-untyped-def]
+    dialect = session.dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-def operator_id(session: Session, username: str, *, full_name: str = "", email: str = "") -> int:
+def operator_id(session: Connection, username: str, *, full_name: str = "", email: str = "") -> int:
     """The operator's id; unknown operators are created on first use."""
     username = (username or "").strip()
     if not username:
         raise DomainError("an operator username is required", field="operator")
-    cache = session.info.setdefault("operator_ids", {})
-    if username in cache:
-        return cache[username]
     row = session.execute(sa.select(T_OPERATOR.c.id).where(T_OPERATOR.c.username == username)).first()
     if row is None:
         session.execute(
@@ -52,11 +49,10 @@ def operator_id(session: Session, username: str, *, full_name: str = "", email: 
             .on_conflict_do_nothing(index_elements=["username"])
         )
         row = session.execute(sa.select(T_OPERATOR.c.id).where(T_OPERATOR.c.username == username)).one()
-    cache[username] = row[0]
-    return row[0]
+    return int(row[0])
 
 
-def next_sequence(session: Session, name: str, *, floor: int = 0) -> int:
+def next_sequence(session: Connection, name: str, *, floor: int = 0) -> int:
     """Atomically bump a named counter (row-locked on PostgreSQL, serialized on SQLite)."""
     stmt = (
         _insert(session, T_SEQUENCE)
@@ -67,7 +63,7 @@ def next_sequence(session: Session, name: str, *, floor: int = 0) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
-def bump_balance(session: Session, customer_id: int, currency: str, *, open_delta: int = 0, credit_delta: int = 0) -> tuple[int, int]:
+def bump_balance(session: Connection, customer_id: int, currency: str, *, open_delta: int = 0, credit_delta: int = 0) -> tuple[int, int]:
     """Adjust the customer's open/credit totals in one currency; returns them after the change."""
     stmt = (
         _insert(session, T_BALANCE)
@@ -87,7 +83,7 @@ def bump_balance(session: Session, customer_id: int, currency: str, *, open_delt
     return int(open_cents), int(credit_cents)
 
 
-def current_balance(session: Session, customer_id: int, currency: str) -> tuple[int, int]:
+def current_balance(session: Connection, customer_id: int, currency: str) -> tuple[int, int]:
     row = session.execute(
         sa.select(T_BALANCE.c.open_cents, T_BALANCE.c.credit_cents).where(
             T_BALANCE.c.customer_id == customer_id, T_BALANCE.c.currency == currency
@@ -100,7 +96,7 @@ def current_balance(session: Session, customer_id: int, currency: str) -> tuple[
 class Log:
     """Writes Activity rows for one command."""
 
-    session: Session
+    session: Connection
     actor_id: int
 
     def __call__(
@@ -139,11 +135,11 @@ class Log:
         )
 
 
-def start(session: Session, actor: str) -> Log:
+def start(session: Connection, actor: str) -> Log:
     return Log(session, operator_id(session, actor))
 
 
-def customer_row(session: Session, customer_id: int, *, lock: bool = False):  # type: ignore[no-untyped-def]
+def customer_row(session: Connection, customer_id: int, *, lock: bool = False):  # type: ignore[no-untyped-def]
     stmt = sa.select(T_CUSTOMER).where(T_CUSTOMER.c.id == customer_id)
     if lock:
         stmt = stmt.with_for_update()

@@ -12,16 +12,16 @@ from datetime import date
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
-from ..db.models import Allocation, Document, Payment
+from ..db import tables
 from ..domain.errors import ConcurrencyError, DomainError, NotFound
 from ..domain.money import fmt_cents, positive_cents
 from ._base import Log, bump_balance, now
 
-T_DOC = Document.__table__
-T_PAY = Payment.__table__
-T_ALLOC = Allocation.__table__
+T_DOC = tables.document
+T_PAY = tables.payment
+T_ALLOC = tables.allocation
 RECEIVABLE_KINDS = ("invoice", "sales_note")
 INACTIVE_PAYMENT = ("cancelled", "pending", "rejected")
 
@@ -48,18 +48,18 @@ def reference(series: str, folio: str, doc_id: int) -> str:
     return f"#{doc_id}"
 
 
-def doc_reference(session: Session, doc_id: int) -> str:
+def doc_reference(session: Connection, doc_id: int) -> str:
     row = session.execute(sa.select(T_DOC.c.series, T_DOC.c.folio).where(T_DOC.c.id == doc_id)).first()
     return reference(row[0], row[1], doc_id) if row else f"#{doc_id}"
 
 
-def source_available(session: Session, source: Source) -> int:
+def source_available(session: Connection, source: Source) -> int:
     if source.payment_id:
         return int(session.execute(sa.select(T_PAY.c.unapplied_cents).where(T_PAY.c.id == source.payment_id)).scalar_one())
     return int(session.execute(sa.select(T_DOC.c.balance_cents).where(T_DOC.c.id == source.credit_note_id)).scalar_one())
 
 
-def plan_oldest(session: Session, source: Source, amount_cents: int) -> list[tuple[int, int]]:
+def plan_oldest(session: Connection, source: Source, amount_cents: int) -> list[tuple[int, int]]:
     """Oldest due first (then oldest issue, then id) until the amount is used up."""
     stmt = (
         sa.select(T_DOC.c.id, T_DOC.c.balance_cents)
@@ -96,7 +96,7 @@ def normalize_plan(allocations: Any) -> list[tuple[int, int]]:
     return list(merged.items())
 
 
-def allocate(session: Session, log: Log, source: Source, doc_id: int, amount_cents: int, applied_on: date) -> str:
+def allocate(session: Connection, log: Log, source: Source, doc_id: int, amount_cents: int, applied_on: date) -> str:
     """Apply ``amount_cents`` of ``source`` to one document. Returns the document's reference."""
     doc = session.execute(
         sa.select(T_DOC.c.customer_id, T_DOC.c.kind, T_DOC.c.currency, T_DOC.c.status, T_DOC.c.balance_cents,
@@ -167,7 +167,7 @@ def allocate(session: Session, log: Log, source: Source, doc_id: int, amount_cen
     return ref
 
 
-def apply_plan(session: Session, log: Log, source: Source, plan: list[tuple[int, int]] | Oldest | None, applied_on: date) -> list[tuple[str, int]]:
+def apply_plan(session: Connection, log: Log, source: Source, plan: list[tuple[int, int]] | Oldest | None, applied_on: date) -> list[tuple[str, int]]:
     """Apply a list of (document, amount) or ``"oldest"``; returns (reference, amount) applied."""
     if plan is None:
         return []
@@ -181,7 +181,7 @@ def apply_plan(session: Session, log: Log, source: Source, plan: list[tuple[int,
     return [(allocate(session, log, source, doc_id, amount, applied_on), amount) for doc_id, amount in steps]
 
 
-def reverse_allocations(session: Session, *, on: date, document_id: int | None = None, payment_id: int | None = None,
+def reverse_allocations(session: Connection, *, on: date, document_id: int | None = None, payment_id: int | None = None,
                         credit_note_id: int | None = None) -> list[tuple[int, int, int | None, int | None, str]]:
     """Undo active allocations to/from one document or payment, restoring every balance.
 

@@ -6,16 +6,16 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
-from ..db.models import Contract
+from ..db import tables
 from ..domain import catalogs
 from ..domain.errors import DomainError, NotFound
 from ..domain.money import check_currency, positive_cents, to_decimal
 from ..domain.text import clean_line
 from ._base import check_date, customer_row, now, start
 
-T_CONTRACT = Contract.__table__
+T_CONTRACT = tables.contract
 FREQUENCIES = ("weekly", "biweekly", "monthly", "bimonthly", "quarterly", "semiannual", "yearly")
 CONTRACT_STATUSES = ("active", "paused", "ended")
 
@@ -29,7 +29,7 @@ def mask_reference(value: str) -> str:
 
 
 def create_contract(
-    session: Session,
+    session: Connection,
     *,
     actor: str,
     customer_id: int,
@@ -90,7 +90,7 @@ def create_contract(
     return int(contract_id)
 
 
-def set_contract_status(session: Session, *, actor: str, contract_id: int, status: str, reason: str = "") -> None:
+def set_contract_status(session: Connection, *, actor: str, contract_id: int, status: str, reason: str = "") -> None:
     """Pause, resume (active) or end a contract."""
     log = start(session, actor)
     if status not in CONTRACT_STATUSES:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
 from ..domain import catalogs
 from ..domain.errors import ConcurrencyError, DomainError, NotFound
@@ -42,7 +42,7 @@ def _clean_identifier(identifier: str) -> str:
     return value
 
 
-def _check_identifier_free(session: Session, identifier: str, *, except_id: int | None = None) -> None:
+def _check_identifier_free(session: Connection, identifier: str, *, except_id: int | None = None) -> None:
     row = session.execute(
         sa.select(T_CUSTOMER.c.id, T_CUSTOMER.c.name).where(sa.func.lower(T_CUSTOMER.c.identifier) == identifier.lower())
     ).first()
@@ -102,7 +102,7 @@ def _terms(days: Any) -> int:
 
 
 def create_customer(
-    session: Session,
+    session: Connection,
     *,
     actor: str,
     name: str,
@@ -156,7 +156,7 @@ def create_customer(
     return int(customer_id)
 
 
-def _update(session: Session, customer_id: int, values: dict[str, Any], expected_version: int | None) -> dict[str, Any]:
+def _update(session: Connection, customer_id: int, values: dict[str, Any], expected_version: int | None) -> dict[str, Any]:
     current = customer_row(session, customer_id, lock=True)
     if expected_version is not None and current.version != expected_version:
         raise ConcurrencyError("this customer was changed by someone else; reload and try again")
@@ -171,7 +171,7 @@ def _update(session: Session, customer_id: int, values: dict[str, Any], expected
 
 
 def update_customer(
-    session: Session,
+    session: Connection,
     *,
     actor: str,
     customer_id: int,
@@ -191,7 +191,7 @@ def update_customer(
         log(customer_id, "customer_updated", detail=", ".join(changed))
 
 
-def assign_operator(session: Session, *, actor: str, customer_id: int, username: str | None, expected_version: int | None = None) -> None:
+def assign_operator(session: Connection, *, actor: str, customer_id: int, username: str | None, expected_version: int | None = None) -> None:
     """Assign the customer to an operator (``None`` to unassign). The operator must exist."""
     log = start(session, actor)
     op_id = None
@@ -204,7 +204,7 @@ def assign_operator(session: Session, *, actor: str, customer_id: int, username:
     log(customer_id, "operator_assigned", detail=username or "")
 
 
-def set_identifier(session: Session, *, actor: str, customer_id: int, identifier: str, expected_version: int | None = None) -> None:
+def set_identifier(session: Connection, *, actor: str, customer_id: int, identifier: str, expected_version: int | None = None) -> None:
     log = start(session, actor)
     value = _clean_identifier(identifier)
     _check_identifier_free(session, value, except_id=customer_id)
@@ -212,14 +212,14 @@ def set_identifier(session: Session, *, actor: str, customer_id: int, identifier
     log(customer_id, "identifier_set", detail=f"{before['identifier']} → {value}")
 
 
-def set_payment_terms(session: Session, *, actor: str, customer_id: int, days: Any, expected_version: int | None = None) -> None:
+def set_payment_terms(session: Connection, *, actor: str, customer_id: int, days: Any, expected_version: int | None = None) -> None:
     log = start(session, actor)
     value = _terms(days)
     before = _update(session, customer_id, {"payment_terms_days": value}, expected_version)
     log(customer_id, "terms_set", detail=f"{before['payment_terms_days']} → {value}")
 
 
-def upsert_operator(session: Session, *, username: str, full_name: str = "", email: str = "") -> int:
+def upsert_operator(session: Connection, *, username: str, full_name: str = "", email: str = "") -> int:
     """Create or update an operator's name and email (used by config and demo)."""
     op_id = operator_id(session, username, full_name=full_name, email=email)
     values: dict[str, Any] = {}

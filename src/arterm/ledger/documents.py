@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
-from ..db.models import DocumentLine
+from ..db import tables
 from ..domain import catalogs
 from ..domain.errors import ConcurrencyError, DomainError, NotFound
 from ..domain.money import check_currency, quantize, to_cents, to_decimal
@@ -19,7 +19,7 @@ from ..domain.text import clean_line
 from ._base import bump_balance, check_date, customer_row, next_sequence, now, start, today
 from .allocations import T_DOC, Oldest, Source, apply_plan, reference, reverse_allocations
 
-T_LINE = DocumentLine.__table__
+T_LINE = tables.document_line
 DEFAULT_SERIES = {"invoice": "A", "sales_note": "NV", "credit_note": "NC"}
 MAX_LINES = 500
 
@@ -89,7 +89,7 @@ def _check_uuid(value: str | None) -> str | None:
 
 
 def _insert_document(
-    session: Session,
+    session: Connection,
     *,
     log,  # type: ignore[no-untyped-def]
     customer_id: int,
@@ -173,7 +173,7 @@ def _insert_document(
 
 
 def issue_document(
-    session: Session,
+    session: Connection,
     *,
     actor: str,
     customer_id: int,
@@ -210,7 +210,7 @@ def issue_document(
 
 
 def issue_credit_note(
-    session: Session,
+    session: Connection,
     *,
     actor: str,
     customer_id: int,
@@ -244,7 +244,7 @@ def issue_credit_note(
     return doc_id
 
 
-def cancel_document(session: Session, *, actor: str, document_id: int, reason: str, on: date | None = None) -> None:
+def cancel_document(session: Connection, *, actor: str, document_id: int, reason: str, on: date | None = None) -> None:
     """Cancel an invoice, sales note or credit note, reverting every allocation it took part in."""
     log = start(session, actor)
     reason = clean_line(reason, field="reason", max_len=500, required=True)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
-from ..db.models import Note
+from ..db import tables
 from ..domain.errors import NotFound
 from ..domain.text import clean_text
 from ._base import customer_row, now, start
 from .allocations import T_DOC, reference
 
-T_NOTE = Note.__table__
+T_NOTE = tables.note
 
 
-def add_note(session: Session, *, actor: str, customer_id: int, text: str, document_id: int | None = None) -> int:
+def add_note(session: Connection, *, actor: str, customer_id: int, text: str, document_id: int | None = None) -> int:
     log = start(session, actor)
     body = clean_text(text, field="note", max_len=5000, required=True)
     customer_row(session, customer_id)

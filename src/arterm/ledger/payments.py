@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlalchemy.engine import Connection
 
 from ..domain import catalogs
 from ..domain.errors import DomainError, NotFound
@@ -28,7 +28,7 @@ def _describe(applied: list[tuple[str, int]], leftover: int) -> str:
 
 
 def record_payment(
-    session: Session,
+    session: Connection,
     *,
     actor: str,
     customer_id: int,
@@ -86,7 +86,7 @@ def record_payment(
 
 
 def apply_credit(
-    session: Session,
+    session: Connection,
     *,
     actor: str,
     customer_id: int,
@@ -123,7 +123,7 @@ def apply_credit(
     return applied
 
 
-def cancel_payment(session: Session, *, actor: str, payment_id: int, reason: str, on: date | None = None) -> None:
+def cancel_payment(session: Connection, *, actor: str, payment_id: int, reason: str, on: date | None = None) -> None:
     """Cancel a payment: its allocations are reverted and the documents are open again."""
     log = start(session, actor)
     reason = clean_line(reason, field="reason", max_len=500, required=True)
@@ -146,7 +146,7 @@ def cancel_payment(session: Session, *, actor: str, payment_id: int, reason: str
         currency=pay.currency, detail=reason)
 
 
-def set_rep(session: Session, *, actor: str, payment_id: int, rep_uuid: str) -> None:
+def set_rep(session: Connection, *, actor: str, payment_id: int, rep_uuid: str) -> None:
     """Record the REP (CFDI de pago) UUID issued for a payment; clears 'REP pending'."""
     log = start(session, actor)
     uuid = _check_uuid(rep_uuid)

@@ -1,0 +1,3 @@
+from arterm.cli import main
+
+main()

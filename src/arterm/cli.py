@@ -1,0 +1,374 @@
+"""The ``arterm`` command line.
+
+Heavy modules (SQLAlchemy/SQLModel, Textual) are imported inside the commands that need them, so
+``arterm --help`` and ``arterm config show`` start instantly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from .config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from .db.engine import Database
+
+
+@dataclass
+class Context:
+    config_path: str | None
+    db_url: str | None
+    operator: str | None
+    _settings: Settings | None = None
+    _db: Any = field(default=None)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings(self.config_path)
+            except ConfigError as exc:
+                fail(f"configuration: {exc}")
+        return self._settings
+
+    @property
+    def url(self) -> str:
+        return self.db_url or self.settings.effective_database_url()
+
+    @property
+    def actor(self) -> str:
+        return self.operator or self.settings.current_operator()
+
+    def db(self) -> Database:
+        if self._db is None:
+            from .db.engine import DatabaseError, open_database
+            from .db.migrate import SchemaError
+
+            try:
+                self._db = open_database(self.url)
+            except (DatabaseError, SchemaError) as exc:
+                fail(str(exc))
+        return self._db
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"arterm: {message}", err=True)
+    sys.exit(code)
+
+
+def console():  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def parse_day(value: str | None, lang: str = "es") -> date | None:
+    if value is None:
+        return None
+    from .domain.errors import DomainError
+    from .i18n import parse_date
+
+    try:
+        return parse_date(value, lang)
+    except DomainError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def run_write(ctx: Context, fn, /, **kwargs: Any) -> Any:  # type: ignore[no-untyped-def]
+    """Run one ledger command in one transaction, turning domain errors into a clean exit."""
+    from .domain.errors import DomainError
+
+    try:
+        with ctx.db().write() as session:
+            return fn(session, actor=ctx.actor, **kwargs)
+    except DomainError as exc:
+        fail(str(exc))
+
+
+def resolve_customer(ctx: Context, query: str) -> int:
+    from .queries.customers import customer_detail, find_customers
+
+    with ctx.db().read() as s:
+        ids = find_customers(s, query, limit=11)
+        if not ids:
+            fail(f"no customer matches {query!r}")
+        if len(ids) > 1:
+            names = [f"{d.identifier} {d.name}" for d in (customer_detail(s, i) for i in ids[:10])]
+            fail(f"{query!r} matches several customers; use the identifier:\n  " + "\n  ".join(names))
+        return ids[0]
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_url", envvar="ARTERM_DATABASE_URL", help="Database URL (sqlite:///path or postgresql://...).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (TOML).")
+@click.option("--as", "operator", help="Act as this operator (default: config or $USER).")
+@click.version_option(package_name="arterm")
+@click.pass_context
+def cli(click_ctx: click.Context, db_url: str | None, config_path: str | None, operator: str | None) -> None:
+    """arterm: accounts receivable in the terminal."""
+    click_ctx.obj = Context(config_path, db_url, operator)
+    if click_ctx.invoked_subcommand is None:
+        open_app(click_ctx.obj)
+
+
+def open_app(ctx: Context) -> None:
+    from .tui.app import run_app
+
+    run_app(settings=ctx.settings, url=ctx.url, operator=ctx.actor)
+
+
+# ---------------------------------------------------------------------------------------------- db
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(ctx: Context) -> None:
+    """Create or upgrade the schema to the latest version."""
+    from .db.engine import open_database
+    from .db.migrate import HEAD_REVISION, ensure_schema
+
+    database = open_database(ctx.url, upgrade=False)
+    before = ensure_schema(database.write_engine)
+    click.echo(f"database at revision {HEAD_REVISION}" + (f" (was {before or 'empty'})" if before != HEAD_REVISION else ""))
+
+
+@db.command("check")
+@click.pass_obj
+def db_check(ctx: Context) -> None:
+    """Verify that every stored balance reconciles with its documents and payments."""
+    from .queries.integrity import check_ledger
+
+    with ctx.db().read() as s:
+        problems = check_ledger(s)
+    for p in problems:
+        click.echo(p)
+    if problems:
+        fail(f"{len(problems)} problem(s) found")
+    click.echo("ledger reconciles")
+
+
+# -------------------------------------------------------------------------------------------- demo
+@cli.command()
+@click.option("--customers", default=300, show_default=True, type=click.IntRange(1, 1_000_000))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--no-tui", is_flag=True, help="Build the data and exit.")
+@click.option("--reset", is_flag=True, help="Delete every customer first (asks unless --yes).")
+@click.option("--yes", is_flag=True, help="Do not ask before --reset.")
+@click.pass_obj
+def demo(ctx: Context, customers: int, seed: int, no_tui: bool, reset: bool, yes: bool) -> None:
+    """Build a realistic demo database and open the app on it."""
+    import sqlalchemy as sa
+
+    from .db import tables
+    from .demo import generate_demo
+
+    database = ctx.db()
+    if reset:
+        if not yes:
+            click.confirm(f"Delete ALL data in {mask(ctx.url)}?", abort=True)
+        wipe(database)
+    with database.read() as s:
+        existing = s.execute(sa.select(sa.func.count()).select_from(tables.customer)).scalar_one()
+    if existing:
+        click.echo(f"database already has {existing} customers; opening it (use --reset to rebuild)")
+    else:
+        from rich.progress import Progress
+
+        with Progress(console=console(), transient=True) as progress:
+            task = progress.add_task("Building demo data", total=customers)
+            stats = generate_demo(database, customers=customers, seed=seed, current_operator=ctx.actor,
+                                  progress=lambda done, total: progress.update(task, completed=done))
+        click.echo(f"demo: {stats.customers} customers, {stats.documents} documents, {stats.payments} payments, "
+                   f"{stats.contracts} contracts in {stats.seconds:.1f} s → {mask(ctx.url)}")
+    if not no_tui:
+        open_app(ctx)
+
+
+def mask(url: str) -> str:
+    from .config import mask_url
+
+    return mask_url(url)
+
+
+def wipe(database: Database) -> None:
+    from .db import tables
+
+    with database.write() as s:
+        for table in reversed(tables.metadata.sorted_tables):
+            s.execute(table.delete())
+
+
+# ----------------------------------------------------------------------------------------- queries
+def _buckets_json(buckets: dict[str, int]) -> dict[str, str]:
+    from .domain.money import fmt_cents
+
+    return {k: fmt_cents(v) for k, v in buckets.items()}
+
+
+def balance_json(b: Any) -> dict[str, Any]:
+    from .domain.money import fmt_cents
+
+    return {"identifier": b.identifier, "name": b.name, "rfc": b.rfc, "currency": b.currency,
+            "current": fmt_cents(b.current), "overdue": fmt_cents(b.overdue), "total": fmt_cents(b.total),
+            "credit": fmt_cents(b.credit), "buckets": _buckets_json(b.buckets)}
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--as-of", "as_of", help="Date (DD/MM/YYYY or YYYY-MM-DD); default today.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def balance(ctx: Context, query: str, as_of: str | None, as_json: bool) -> None:
+    """Balances of every customer matching QUERY (identifier, RFC or name), per currency."""
+    from rich.text import Text
+
+    from .queries.balances import customer_balances
+    from .queries.customers import find_customers
+
+    day = parse_day(as_of) or date.today()
+    with ctx.db().read() as s:
+        ids = find_customers(s, query)
+        if not ids:
+            fail(f"no customer matches {query!r}")
+        rows = customer_balances(s, ids, as_of=day, limits=ctx.settings.aging_buckets, include_zero=True)
+    if as_json:
+        click.echo(json.dumps([balance_json(b) for b in rows], ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    from .i18n import fmt_amount
+
+    table = Table(title=f"Balances as of {day.isoformat()}", title_justify="left")
+    for col, justify in (("Identifier", "left"), ("Name", "left"), ("RFC", "left"), ("Cur", "left"),
+                         ("Current", "right"), ("Overdue", "right"), ("Total", "right"), ("Credit", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for b in rows:
+        table.add_row(Text(b.identifier), Text(b.name), Text(b.rfc), b.currency, fmt_amount(b.current, "en"),
+                      Text(fmt_amount(b.overdue, "en"), style="red" if b.overdue else ""), fmt_amount(b.total, "en"),
+                      fmt_amount(b.credit, "en"))
+    console().print(table)
+    if len(rows) == 1 or len({b.customer_id for b in rows}) == 1:
+        buckets = Table(title="Aging", title_justify="left")
+        keys = list(rows[0].buckets)
+        buckets.add_column("Cur")
+        for k in keys:
+            buckets.add_column(k, justify="right")
+        for b in rows:
+            buckets.add_row(b.currency, *(fmt_amount(b.buckets[k], "en") for k in keys))
+        console().print(buckets)
+
+
+@cli.command()
+@click.option("--as-of", "as_of", help="Date (DD/MM/YYYY or YYYY-MM-DD); default today.")
+@click.option("--assigned", help="Only customers assigned to this operator.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_obj
+def aging(ctx: Context, as_of: str | None, assigned: str | None, fmt: str) -> None:
+    """Aging of receivables: one row per customer and currency with a balance, totals at the end."""
+    from .domain.aging import bucket_keys
+    from .domain.money import fmt_cents
+    from .queries.balances import customer_balances
+
+    day = parse_day(as_of) or date.today()
+    limits = ctx.settings.aging_buckets
+    keys = bucket_keys(limits)
+    with ctx.db().read() as s:
+        rows = customer_balances(s, None, as_of=day, limits=limits, assigned=assigned)
+    totals: dict[str, dict[str, int]] = {}
+    for b in rows:
+        t = totals.setdefault(b.currency, {k: 0 for k in (*keys, "total", "credit")})
+        for k in keys:
+            t[k] += b.buckets[k]
+        t["total"] += b.total
+        t["credit"] += b.credit
+    if fmt == "json":
+        click.echo(json.dumps({
+            "as_of": day.isoformat(),
+            "customers": [balance_json(b) | {"assigned": b.assigned} for b in rows],
+            "totals": {cur: {k: fmt_cents(v) for k, v in t.items()} for cur, t in sorted(totals.items())},
+        }, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(["identifier", "name", "rfc", "assigned", "currency", *keys, "total", "credit"])
+        for b in rows:
+            w.writerow([b.identifier, b.name, b.rfc, b.assigned, b.currency, *(fmt_cents(b.buckets[k]) for k in keys),
+                        fmt_cents(b.total), fmt_cents(b.credit)])
+        for cur, t in sorted(totals.items()):
+            w.writerow(["TOTAL", "", "", "", cur, *(fmt_cents(t[k]) for k in keys), fmt_cents(t["total"]), fmt_cents(t["credit"])])
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    from .i18n import fmt_amount
+
+    table = Table(title=f"Aging as of {day.isoformat()}" + (f" — {assigned}" if assigned else ""), title_justify="left",
+                  show_footer=False)
+    for col in ("Identifier", "Name", "Cur"):
+        table.add_column(col)
+    for k in (*keys, "Total", "Credit"):
+        table.add_column(k, justify="right")
+    for b in rows:
+        table.add_row(Text(b.identifier), Text(b.name), b.currency, *(fmt_amount(b.buckets[k], "en") for k in keys),
+                      fmt_amount(b.total, "en"), fmt_amount(b.credit, "en"))
+    for cur, t in sorted(totals.items()):
+        table.add_row("TOTAL", f"{len([b for b in rows if b.currency == cur])} customers", cur,
+                      *(fmt_amount(t[k], "en") for k in keys), fmt_amount(t["total"], "en"), fmt_amount(t["credit"], "en"),
+                      style="bold")
+    console().print(table)
+
+
+@cli.group()
+def export() -> None:
+    """Export data."""
+
+
+@export.command("ledger")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="File (default stdout).")
+@click.pass_obj
+def export_ledger(ctx: Context, output: Any) -> None:
+    """The receivables as a ledger/hledger journal (one account per customer)."""
+    from .queries.export import journal
+
+    with ctx.db().read() as s:
+        for line in journal(s):
+            output.write(line + "\n")
+
+
+@cli.group()
+def config() -> None:
+    """Configuration."""
+
+
+@config.command("show")
+@click.pass_obj
+def config_show(ctx: Context) -> None:
+    """Print the effective settings (secrets masked)."""
+    data = ctx.settings.masked()
+    if ctx.db_url:
+        data["database_url"] = mask(ctx.db_url)
+    if ctx.operator:
+        data["operator"] = ctx.operator
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+from . import cli_ledger  # noqa: E402,F401  (registers the ledger commands)
+
+
+def main() -> None:
+    cli(prog_name="arterm")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Read models: plain frozen dataclasses, never live ORM objects."""

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from ..db import tables
+
+T_CUSTOMER = tables.customer
+T_BALANCE = tables.customer_balance
+T_DOC = tables.document
+T_LINE = tables.document_line
+T_PAY = tables.payment
+T_ALLOC = tables.allocation
+T_NOTE = tables.note
+T_ACT = tables.activity
+T_OP = tables.operator
+T_CONTRACT = tables.contract
+RECEIVABLE_KINDS = ("invoice", "sales_note")
+ACTIVE_PAYMENT = ("applied", "partial", "unapplied")

@@ -1,0 +1,71 @@
+"""Reconciliation checks: every stored balance equals the sum of its parts."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ._tables import ACTIVE_PAYMENT, RECEIVABLE_KINDS, T_ALLOC, T_BALANCE, T_DOC, T_PAY
+
+
+def check_ledger(session: Connection) -> list[str]:
+    """Problems found (empty when the ledger reconciles)."""
+    problems: list[str] = []
+    active = T_ALLOC.c.reversed_on.is_(None)
+    received = (sa.select(T_ALLOC.c.document_id, sa.func.sum(T_ALLOC.c.amount_cents).label("s"))
+                .where(active).group_by(T_ALLOC.c.document_id).subquery())
+    rows = session.execute(
+        sa.select(T_DOC.c.id, T_DOC.c.total_cents, T_DOC.c.balance_cents, T_DOC.c.status, sa.func.coalesce(received.c.s, 0))
+        .outerjoin(received, received.c.document_id == T_DOC.c.id)
+        .where(T_DOC.c.kind.in_(RECEIVABLE_KINDS))
+    )
+    for doc_id, total, balance, status, got in rows:
+        expected = 0 if status == "cancelled" else total - got
+        if balance != expected or balance < 0:
+            problems.append(f"document #{doc_id}: balance {balance} but total {total} − allocations {got} = {expected}")
+        if status == "paid" and balance != 0 or status == "current" and balance == 0:
+            problems.append(f"document #{doc_id}: status {status} with balance {balance}")
+        if status == "cancelled" and got:
+            problems.append(f"document #{doc_id}: cancelled but still has allocations")
+    given = (sa.select(T_ALLOC.c.credit_note_id, sa.func.sum(T_ALLOC.c.source_amount_cents).label("s"))
+             .where(active, T_ALLOC.c.credit_note_id.is_not(None)).group_by(T_ALLOC.c.credit_note_id).subquery())
+    for doc_id, total, balance, status, used in session.execute(
+        sa.select(T_DOC.c.id, T_DOC.c.total_cents, T_DOC.c.balance_cents, T_DOC.c.status, sa.func.coalesce(given.c.s, 0))
+        .outerjoin(given, given.c.credit_note_id == T_DOC.c.id).where(T_DOC.c.kind == "credit_note")
+    ):
+        expected = 0 if status == "cancelled" else total - used
+        if balance != expected or balance < 0:
+            problems.append(f"credit note #{doc_id}: unapplied {balance} but total {total} − applied {used} = {expected}")
+    paid = (sa.select(T_ALLOC.c.payment_id, sa.func.sum(T_ALLOC.c.source_amount_cents).label("s"))
+            .where(active, T_ALLOC.c.payment_id.is_not(None)).group_by(T_ALLOC.c.payment_id).subquery())
+    for pay_id, amount, unapplied, status, used in session.execute(
+        sa.select(T_PAY.c.id, T_PAY.c.amount_cents, T_PAY.c.unapplied_cents, T_PAY.c.status, sa.func.coalesce(paid.c.s, 0))
+        .outerjoin(paid, paid.c.payment_id == T_PAY.c.id)
+    ):
+        if status in ("cancelled", "rejected"):
+            if used:
+                problems.append(f"payment #{pay_id}: {status} but still allocated")
+            continue
+        if unapplied != amount - used or unapplied < 0:
+            problems.append(f"payment #{pay_id}: unapplied {unapplied} but amount {amount} − allocated {used}")
+    # Customer totals.
+    open_sum = (sa.select(T_DOC.c.customer_id, T_DOC.c.currency, sa.func.sum(T_DOC.c.balance_cents).label("s"))
+                .where(T_DOC.c.status == "current", T_DOC.c.kind.in_(RECEIVABLE_KINDS))
+                .group_by(T_DOC.c.customer_id, T_DOC.c.currency))
+    pay_credit = (sa.select(T_PAY.c.customer_id, T_PAY.c.currency, T_PAY.c.unapplied_cents.label("s"))
+                  .where(T_PAY.c.status.in_(ACTIVE_PAYMENT)))
+    cn_credit = (sa.select(T_DOC.c.customer_id, T_DOC.c.currency, T_DOC.c.balance_cents.label("s"))
+                 .where(T_DOC.c.kind == "credit_note", T_DOC.c.status == "current"))
+    expected: dict[tuple[int, str], list[int]] = {}
+    for cust, cur, s in session.execute(open_sum):
+        expected.setdefault((cust, cur), [0, 0])[0] += int(s)
+    for cust, cur, s in session.execute(sa.union_all(pay_credit, cn_credit)):
+        expected.setdefault((cust, cur), [0, 0])[1] += int(s)
+    stored = {(c, cur): [int(o), int(cr)] for c, cur, o, cr in session.execute(
+        sa.select(T_BALANCE.c.customer_id, T_BALANCE.c.currency, T_BALANCE.c.open_cents, T_BALANCE.c.credit_cents))}
+    for key in set(expected) | set(stored):
+        e = expected.get(key, [0, 0])
+        g = stored.get(key, [0, 0])
+        if e != g:
+            problems.append(f"customer {key[0]} {key[1]}: stored open/credit {g} but documents/payments say {e}")
+    return problems
