@@ -1,0 +1,85 @@
+"""Schema versioning: a new or one-version-behind database is upgraded when opened; the
+migrations, the SQLModel models and the generated Core tables all agree."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from arterm.db import migrate
+from arterm.db.engine import Database, normalize_url
+from arterm.queries.customers import search_customers
+
+
+def test_new_database_is_created_at_head(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    with db.read() as s:
+        assert migrate.current_revision(s) == migrate.HEAD_REVISION
+    db.dispose()
+
+
+def test_database_one_version_behind_is_upgraded_on_open(any_db_url: str) -> None:
+    engine = sa.create_engine(normalize_url(any_db_url))
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO customer (identifier, name, rfc, rfc_check_ok, tax_regime, uso_cfdi, street, ext_number, "
+            "int_number, colonia, municipio, state, postal_code, country, phone, emails, language, payment_terms_days, "
+            "currency, search_text, created_at, updated_at, version) VALUES ('OLD-1', 'Tlapalería Ñú', 'XAXX010101000', "
+            "true, '', '', '', '', '', '', '', '', '', 'MEX', '', '', 'es', 30, 'MXN', 'tlapaleria nu | old-1', "
+            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+        assert migrate.current_revision(conn) == "0001"
+    engine.dispose()
+    db = Database(any_db_url)  # opening upgrades
+    with db.read() as s:
+        assert migrate.current_revision(s) == migrate.HEAD_REVISION
+        assert [r.identifier for r in search_customers(s, "TLAPALERIA")] == ["OLD-1"]  # indexed by the upgrade
+    db.dispose()
+
+
+def test_newer_database_is_refused(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    with db.write() as s:
+        s.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    db.dispose()
+    with pytest.raises(migrate.SchemaError, match="newer than this arterm"):
+        Database(any_db_url)
+
+
+def test_models_match_migrations(any_db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from arterm.db.models import TABLES
+
+    db = Database(any_db_url)
+    with db.write_engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+        diff = [d for d in compare_metadata(ctx, TABLES) if not _ignorable(d)]
+    db.dispose()
+    assert diff == []
+
+
+def _ignorable(d) -> bool:  # type: ignore[no-untyped-def]
+    """Objects arterm adds outside the models: the search index and its FTS5 shadow tables."""
+    text = repr(d)
+    return any(name in text for name in ("customer_fts", "ix_customer_search_trgm", "alembic_version"))
+
+
+def test_generated_core_tables_are_up_to_date() -> None:
+    from arterm.db import gen_tables
+
+    assert gen_tables.TARGET.read_text(encoding="utf-8") == gen_tables.render(), (
+        "run `python -m arterm.db.gen_tables` after changing arterm/db/models.py"
+    )
+
+
+def test_head_revision_constant_matches_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrate.MIGRATIONS_DIR))
+    script = ScriptDirectory.from_config(cfg)
+    assert script.get_current_head() == migrate.HEAD_REVISION
+    assert tuple(sorted(r.revision for r in script.walk_revisions())) == migrate.KNOWN_REVISIONS
