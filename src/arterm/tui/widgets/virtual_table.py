@@ -115,7 +115,9 @@ _UNSAFE = re.compile(
     """,
     re.VERBOSE,
 )
-_NEEDS_CLEANING = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
+_NEEDS_CLEANING = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]"
+)
 
 
 def _replacement(match: re.Match[str]) -> str:
@@ -251,13 +253,61 @@ class VirtualTable(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False, id="virtual_table.cursor_up"),
-        Binding("down", "cursor_down", "Down", show=False, id="virtual_table.cursor_down"),
-        Binding("pageup", "page_up", "Page up", show=False, id="virtual_table.page_up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="virtual_table.page_down"),
-        Binding("home,ctrl+home", "first_row", "First", show=False, id="virtual_table.first_row"),
-        Binding("end,ctrl+end", "last_row", "Last", show=False, id="virtual_table.last_row"),
-        Binding("enter", "select_cursor", "Open", id="virtual_table.select"),
+        Binding(
+            "up",
+            "cursor_up",
+            "Up",
+            show=False,
+            tooltip="Previous row",
+            id="virtual_table.cursor_up",
+        ),
+        Binding(
+            "down",
+            "cursor_down",
+            "Down",
+            show=False,
+            tooltip="Next row",
+            id="virtual_table.cursor_down",
+        ),
+        Binding(
+            "pageup",
+            "page_up",
+            "Page up",
+            show=False,
+            tooltip="One screen up",
+            id="virtual_table.page_up",
+        ),
+        Binding(
+            "pagedown",
+            "page_down",
+            "Page down",
+            show=False,
+            tooltip="One screen down",
+            id="virtual_table.page_down",
+        ),
+        Binding(
+            "home,ctrl+home",
+            "first_row",
+            "First",
+            show=False,
+            tooltip="First row",
+            id="virtual_table.first_row",
+        ),
+        Binding(
+            "end,ctrl+end",
+            "last_row",
+            "Last",
+            show=False,
+            tooltip="Last row",
+            id="virtual_table.last_row",
+        ),
+        Binding(
+            "enter",
+            "select_cursor",
+            "Open",
+            tooltip="Open the highlighted row",
+            id="virtual_table.select",
+        ),
     ]
     """
     | Key(s) | Description |
@@ -339,7 +389,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     @dataclass
     class Loaded(Message):
-        """A provider's count and first page are on screen (after `set_provider` / `refresh_data`)."""
+        """A provider's count and first page are on screen (`set_provider` / `refresh_data`)."""
 
         table: VirtualTable
         count: int
