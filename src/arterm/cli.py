@@ -363,7 +363,7 @@ def config_show(ctx: Context) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-from . import cli_ledger  # noqa: E402,F401  (registers the ledger commands)
+from . import cli_cfdi, cli_contracts, cli_ledger, cli_mail  # noqa: E402,F401  (register their commands)
 
 
 def main() -> None:

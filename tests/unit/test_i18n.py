@@ -26,8 +26,8 @@ from arterm.i18n import (
     tn,
 )
 from arterm.locale import CATALOGS
-from arterm.locale.en import MESSAGES as EN
-from arterm.locale.es import MESSAGES as ES
+from arterm.locale import EN  # merged catalogs (base + every area fragment)
+from arterm.locale import ES
 
 FORMA_PAGO_CODES = (
     "01 02 03 04 05 06 08 12 13 14 15 17 23 24 25 26 27 28 29 30 31 99".split()

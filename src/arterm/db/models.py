@@ -244,3 +244,7 @@ class Activity(SQLModel, table=True):
 
 
 TABLES = SQLModel.metadata
+
+
+# Feature tables live in their own modules; importing them registers them in TABLES.
+from . import models_billing, models_cfdi, models_mail  # noqa: E402,F401

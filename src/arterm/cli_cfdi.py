@@ -1,0 +1,5 @@
+"""Command-line commands of the cfdi feature (registered on arterm.cli.cli)."""
+
+from __future__ import annotations
+
+from .cli import cli  # noqa: F401

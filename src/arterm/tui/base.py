@@ -1,0 +1,91 @@
+"""Conventions shared by every screen, dialog and widget of the TUI.
+
+- Text: ``self.app.tr(key, **kw)`` translates (arterm.i18n); untrusted values go through
+  ``literal()`` so markup like ``[bold]`` or escape sequences are shown as typed.
+- Bindings: their ``description`` is a translation key (``"key.search"``); ``TranslatedBindings``
+  translates them for the footer and the help panel, and again when the language changes.
+- Database work: in thread workers (``@work(thread=True, exclusive=True, group=...)``) that call
+  ``self.app.database()`` (waits until the database is open) and then ``queries.*`` / ``ledger.*``;
+  results go back with ``self.app.call_from_thread``. Worker errors become notifications
+  (``ArtermApp.on_worker_state_changed``); the app keeps running.
+- Language: the app calls ``apply_language()`` on every screen in the stack after a switch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.binding import ActiveBinding
+from textual.screen import ModalScreen, Screen
+
+from .. import i18n
+
+if TYPE_CHECKING:
+    from .app import ArtermApp
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+
+def clean(value: object) -> str:
+    """Plain string with escape sequences and control characters removed (newlines kept)."""
+    if value is None:
+        return ""
+    return _CONTROL.sub("", str(value))
+
+
+def literal(value: object, style: str = "") -> Text:
+    """Untrusted text as a Rich ``Text``: never parsed as markup."""
+    return Text(clean(value), style=style, no_wrap=False)
+
+
+class Translated:
+    """Mixin for screens: translated binding descriptions and a language hook."""
+
+    app: ArtermApp
+
+    @property
+    def lang(self) -> str:
+        return self.app.lang
+
+    def tr(self, key: str, **kwargs: Any) -> str:
+        return i18n.t(key, self.app.lang, **kwargs)
+
+    def money(self, cents: int | None, currency: str = "MXN") -> str:
+        return "" if cents is None else i18n.fmt_money(cents, currency, self.app.lang)
+
+    def amount(self, cents: int | None) -> str:
+        return "" if cents is None else i18n.fmt_amount(cents, self.app.lang)
+
+    def day(self, value: date | datetime | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return i18n.fmt_datetime(value.astimezone(), self.app.lang)
+        return i18n.fmt_date(value, self.app.lang)
+
+    def apply_language(self) -> None:
+        """Re-render translated labels (override in screens that show any)."""
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:  # type: ignore[override]
+        bindings = super().active_bindings  # type: ignore[misc]
+        lang = self.app.lang
+        out = {}
+        for key, active in bindings.items():
+            desc = active.binding.description
+            if desc and "." in desc and " " not in desc:
+                active = active._replace(binding=dataclasses.replace(active.binding, description=i18n.t(desc, lang)))
+            out[key] = active
+        return out
+
+
+class BaseScreen(Translated, Screen[Any]):
+    pass
+
+
+class BaseModal(Translated, ModalScreen[Any]):
+    pass
