@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -29,8 +30,10 @@ class ArtermApp(App[None]):
         Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True),
     ]
 
-    def __init__(self, *, settings: Settings, url: str, operator: str, database: Database | None = None) -> None:
+    def __init__(self, *, settings: Settings, url: str, operator: str, database: Database | None = None,
+                 today: date | None = None) -> None:
         super().__init__()
+        self._today = today  # fixed "today" for reproducible screens (tests, snapshots)
         self.settings = settings
         self.url = url
         self.operator = operator
@@ -82,6 +85,10 @@ class ArtermApp(App[None]):
             error = event.worker.error
             text = str(error) if isinstance(error, DomainError | RuntimeError) else f"{type(error).__name__}: {error}"
             self.notify(text, title=self.tr("ui.error"), severity="error", timeout=10)
+
+    def today(self) -> date:
+        """The business date screens compute overdue/aging against (``date.today()`` unless fixed)."""
+        return self._today or date.today()
 
     # ----------------------------------------------------------------------------------- text
     def tr(self, key: str, **kwargs: Any) -> str:
