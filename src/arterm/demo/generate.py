@@ -8,7 +8,9 @@ give the same data. ``arterm db check`` (queries.integrity) verifies the result 
 
 from __future__ import annotations
 
+import queue
 import random
+import threading
 import time
 import uuid as uuidlib
 from collections.abc import Callable
@@ -19,6 +21,7 @@ import sqlalchemy as sa
 
 from ..db.engine import Database
 from ..db import tables
+from ..db.bulk import insert_rows
 from ..domain.rfc import check_character
 from ..domain.text import search_key
 from . import names as N
@@ -91,7 +94,9 @@ class _Cust:
 
 
 class _Generator:
-    def __init__(self, seed: int, today: date, operators: list[tuple[int, str]], ids: _Ids) -> None:
+    def __init__(self, seed: int, today: date, operators: list[tuple[int, str]], ids: _Ids,
+                 invoices: tuple[int, int] = (2, 12)) -> None:
+        self.invoices = invoices
         self.rng = random.Random(seed)
         self.today = today
         self.operators = operators
@@ -107,8 +112,9 @@ class _Generator:
         return str(uuidlib.UUID(int=self.rng.getrandbits(128), version=4))
 
     def _at(self, d: date) -> datetime:
-        return datetime.combine(d, datetime.min.time(), tzinfo=timezone.utc) + timedelta(
-            hours=9 + self.rng.randrange(9), minutes=self.rng.randrange(60))
+        """A plausible office-hours time on day ``d`` (cheap and deterministic)."""
+        self._tick = (getattr(self, "_tick", 0) + 7919) % 32400
+        return datetime(d.year, d.month, d.day, 15 + self._tick // 3600 % 9, self._tick // 60 % 60, tzinfo=timezone.utc)
 
     def customer(self, index: int) -> _Cust:
         rng = self.rng
@@ -151,7 +157,7 @@ class _Generator:
         p_pay = {"good": 0.97, "average": 0.9, "slow": 0.75, "bad": 0.45}[profile]
         currencies = ["MXN"] + (["USD"] if rng.random() < 0.06 else [])
         docs: list[dict] = []
-        n_invoices = rng.randint(2, 12)
+        n_invoices = rng.randint(*self.invoices)
         for _ in range(n_invoices):
             issue = self.today - timedelta(days=rng.randrange(0, 420))
             docs.append(self._document(cid, issue, terms, rng.choice(currencies), None, None, out))
@@ -388,6 +394,7 @@ def generate_demo(
     today: date | None = None,
     current_operator: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    invoices_per_customer: tuple[int, int] = (2, 12),
 ) -> DemoStats:
     """Fill an empty database with ``customers`` demo customers and their history."""
     from ..ledger import upsert_operator
@@ -408,32 +415,53 @@ def generate_demo(
             table = TABLES[name]
             start_ids[name] = int(s.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()) + 1
     ids = _Ids(start_ids)
-    gen = _Generator(seed, today, op_ids, ids)
+    gen = _Generator(seed, today, op_ids, ids, invoices_per_customer)
     stats = DemoStats()
+    # Generation (Python) and insertion (mostly SQLite/PostgreSQL C code, which releases the GIL)
+    # overlap: a writer thread inserts chunk N while this thread builds chunk N+1.
+    chunks: queue.Queue[dict[str, list[dict]] | None] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            while (rows := chunks.get()) is not None:
+                with db.write() as s:
+                    for k in TABLE_ORDER:
+                        insert_rows(s, TABLES[k], rows[k])
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            failure.append(exc)
+            while chunks.get() is not None:
+                pass
+
+    thread = threading.Thread(target=writer, name="demo-writer", daemon=True)
+    thread.start()
     done = 0
-    while done < customers:
-        batch = min(CHUNK, customers - done)
-        rows: dict[str, list[dict]] = {k: [] for k in TABLE_ORDER}
-        for i in range(batch):
-            one = gen.customer(done + i)
-            for k in TABLE_ORDER:
-                rows[k].extend(one.rows[k])
-        for doc in rows["document"]:
-            doc.pop("_contract", None)
-        with db.write() as s:
-            for k in TABLE_ORDER:
-                if rows[k]:
-                    s.execute(TABLES[k].insert(), rows[k])
-        stats.customers += batch
-        stats.documents += len(rows["document"])
-        stats.payments += len(rows["payment"])
-        stats.allocations += len(rows["allocation"])
-        stats.contracts += len(rows["contract"])
-        stats.notes += len(rows["note"])
-        stats.activity += len(rows["activity"])
-        done += batch
-        if progress:
-            progress(done, customers)
+    try:
+        while done < customers and not failure:
+            batch = min(CHUNK, customers - done)
+            rows: dict[str, list[dict]] = {k: [] for k in TABLE_ORDER}
+            for i in range(batch):
+                one = gen.customer(done + i)
+                for k in TABLE_ORDER:
+                    rows[k].extend(one.rows[k])
+            for doc in rows["document"]:
+                doc.pop("_contract", None)
+            chunks.put(rows)
+            stats.customers += batch
+            stats.documents += len(rows["document"])
+            stats.payments += len(rows["payment"])
+            stats.allocations += len(rows["allocation"])
+            stats.contracts += len(rows["contract"])
+            stats.notes += len(rows["note"])
+            stats.activity += len(rows["activity"])
+            done += batch
+            if progress:
+                progress(done, customers)
+    finally:
+        chunks.put(None)
+        thread.join()
+    if failure:
+        raise failure[0]
     with db.write() as s:
         seq = tables.sequence
         values = {"customer_identifier": ids.next["customer"] - 1, "folio:invoice:A": gen.folios["invoice"],
