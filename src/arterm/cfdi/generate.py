@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import random
 import uuid as _uuidlib
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -615,13 +615,14 @@ def _generic_customers(rng: random.Random, count: int, postal_code: str) -> list
 
 @dataclass
 class _Doc:
+    """A document of :func:`generate_set` before its folio is known."""
+
     issued_at: datetime
     series: str
     uuid: str
-    render: object  # Callable[[], bytes], called once all folios are known
+    render: Callable[[], bytes] | None = None  # called once all folios are known
     folio: str = ""
     order: int = 0
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def _split(amount: Decimal, parts: int, rng: random.Random) -> list[Decimal]:
@@ -644,7 +645,7 @@ def generate_set(seed: int, n_invoices: int, our_rfc: str = "EKU9003173C9") -> l
     (XAXX010101000) distinguished by name. Files are ordered by issue date.
     """
     rng = random.Random(seed)
-    issuer = Issuer(rfc=our_rfc) if our_rfc != DEFAULT_ISSUER.rfc else DEFAULT_ISSUER
+    issuer = DEFAULT_ISSUER if our_rfc == DEFAULT_ISSUER.rfc else Issuer(rfc=our_rfc, name=f"EMISOR {our_rfc}")
     named = _make_customers(rng, max(6, min(60, n_invoices // 8 + 6)), our_rfc)
     generic = _generic_customers(rng, 3, issuer.postal_code)
     start = datetime(2024, 1, 2, 9, 0, 0)
@@ -694,13 +695,13 @@ def generate_set(seed: int, n_invoices: int, our_rfc: str = "EKU9003173C9") -> l
                 exchange_rate=rate, payment_terms=terms, related=related, issuer=issuer,
             )  # fmt: skip
 
-        inv = _Doc(issued_at, "A", new_uuid(), None)
+        inv = _Doc(issued_at, "A", new_uuid())
         inv.render = lambda inv=inv, mk=make_invoice: mk(inv)
         docs.append(inv)
 
         # A few invoices are cancelled and replaced (TipoRelacion 04); only the substitute lives on.
         if rng.random() < 0.03:
-            sub = _Doc(issued_at + timedelta(days=rng.randrange(1, 4), minutes=rng.randrange(600)), "A", new_uuid(), None)
+            sub = _Doc(issued_at + timedelta(days=rng.randrange(1, 4), minutes=rng.randrange(600)), "A", new_uuid())
             sub.render = lambda sub=sub, old=inv, mk=make_invoice: mk(sub, related=(("04", old.uuid),))
             docs.append(sub)
             inv = sub
@@ -712,7 +713,7 @@ def generate_set(seed: int, n_invoices: int, our_rfc: str = "EKU9003173C9") -> l
             credit = max(credit, CENT)
             if _q2(credit * (1 + IVA16)) < balance:
                 cn_date = inv.issued_at + timedelta(days=rng.randrange(1, 15), minutes=rng.randrange(600))
-                cn = _Doc(cn_date, "NC", new_uuid(), None)
+                cn = _Doc(cn_date, "NC", new_uuid())
 
                 def make_cn(cn: _Doc = cn, inv: _Doc = inv, credit: Decimal = credit, customer=customer,
                             currency=currency, rate=rate) -> bytes:  # fmt: skip
@@ -761,7 +762,7 @@ def generate_set(seed: int, n_invoices: int, our_rfc: str = "EKU9003173C9") -> l
         customer, paid_at, pay_currency, pay_rate = group[0][0], group[0][1], group[0][2], group[0][3]
         forma = rng.choice(("03", "03", "03", "02", "04"))
         issued = paid_at + timedelta(days=rng.randrange(0, 4), hours=rng.randrange(1, 6))
-        rep = _Doc(issued, "P", new_uuid(), None)
+        rep = _Doc(issued, "P", new_uuid())
         op = str(rng.randrange(10**6, 10**9))
 
         def make_rep(rep: _Doc = rep, group=group, customer=customer, paid_at=paid_at,
@@ -800,4 +801,8 @@ def generate_set(seed: int, n_invoices: int, our_rfc: str = "EKU9003173C9") -> l
     for doc in docs:
         counters[doc.series] = counters.get(doc.series, 0) + 1
         doc.folio = str(counters[doc.series])
-    return [(f"{doc.series}{int(doc.folio):06d}_{doc.uuid.lower()}.xml", doc.render()) for doc in docs]  # type: ignore[operator]
+    out: list[tuple[str, bytes]] = []
+    for doc in docs:
+        assert doc.render is not None
+        out.append((f"{doc.series}{int(doc.folio):06d}_{doc.uuid.lower()}.xml", doc.render()))
+    return out

@@ -26,7 +26,7 @@ import stat
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from lxml import etree
 
@@ -400,6 +400,8 @@ def parse_cfdi(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Cfdi:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise CfdiError(f"not well-formed XML: {exc.msg or exc}") from None
+    except etree.LxmlError as exc:  # any other parser failure: still the file's fault
+        raise CfdiError(f"not well-formed XML: {exc}") from None
     if root.getroottree().docinfo.doctype:  # defence in depth: the byte scan should catch it
         raise CfdiError("a DTD (<!DOCTYPE) is not allowed in a CFDI")
     return _comprobante(root)
@@ -725,7 +727,11 @@ def _check_pago_sum(
             total += d.paid / eq
             converted += 1
     if converted:
-        total = _cents(total)
+        try:
+            total = _cents(total)
+        except InvalidOperation:  # absurd EquivalenciaDR: more digits than Decimal keeps
+            warnings.append(f"{prefix}sum of ImpPagado in {currency} cannot be compared with Monto {amount}")
+            return
         if abs(total - amount) > _CENT * converted:
             warnings.append(f"{prefix}sum of ImpPagado {total} (in {currency}) differs from Monto {amount}")
     elif total != amount:

@@ -96,8 +96,14 @@ def normalize_plan(allocations: Any) -> list[tuple[int, int]]:
     return list(merged.items())
 
 
-def allocate(session: Connection, log: Log, source: Source, doc_id: int, amount_cents: int, applied_on: date) -> str:
-    """Apply ``amount_cents`` of ``source`` to one document. Returns the document's reference."""
+def allocate(session: Connection, log: Log, source: Source, doc_id: int, amount_cents: int, applied_on: date,
+             *, source_amount_cents: int | None = None) -> str:
+    """Apply ``amount_cents`` (in the document's currency) of ``source`` to one document.
+
+    When the document and the source are in different currencies (a peso payment of a dollar
+    invoice), ``source_amount_cents`` says how much of the source it takes (Pagos' ImpPagado /
+    EquivalenciaDR). Returns the document's reference.
+    """
     doc = session.execute(
         sa.select(T_DOC.c.customer_id, T_DOC.c.kind, T_DOC.c.currency, T_DOC.c.status, T_DOC.c.balance_cents,
                   T_DOC.c.series, T_DOC.c.folio, T_DOC.c.metodo_pago, T_DOC.c.issue_date)
@@ -110,8 +116,11 @@ def allocate(session: Connection, log: Log, source: Source, doc_id: int, amount_
         raise DomainError(f"{ref} is a credit note; only invoices and sales notes can be paid", field="allocations")
     if doc.status == "cancelled":
         raise DomainError(f"{ref} is cancelled", field="allocations")
-    if doc.currency != source.currency:
+    if doc.currency != source.currency and source_amount_cents is None:
         raise DomainError(f"{ref} is in {doc.currency}; {source.label} is in {source.currency}", field="allocations")
+    taken_cents = amount_cents if source_amount_cents is None else source_amount_cents
+    if taken_cents <= 0:
+        raise DomainError(f"{ref}: the amount taken from {source.label} must be greater than zero", field="allocations")
     if amount_cents > doc.balance_cents:
         raise DomainError(
             f"{ref} has an open balance of {fmt_cents(doc.balance_cents)}; cannot apply {fmt_cents(amount_cents)}",
@@ -132,11 +141,11 @@ def allocate(session: Connection, log: Log, source: Source, doc_id: int, amount_
     if source.payment_id:
         taken = session.execute(
             T_PAY.update()
-            .where(T_PAY.c.id == source.payment_id, T_PAY.c.unapplied_cents >= amount_cents,
+            .where(T_PAY.c.id == source.payment_id, T_PAY.c.unapplied_cents >= taken_cents,
                    T_PAY.c.status.not_in(INACTIVE_PAYMENT))
             .values(
-                unapplied_cents=T_PAY.c.unapplied_cents - amount_cents,
-                status=sa.case((T_PAY.c.unapplied_cents - amount_cents == 0, "applied"), else_="partial"),
+                unapplied_cents=T_PAY.c.unapplied_cents - taken_cents,
+                status=sa.case((T_PAY.c.unapplied_cents - taken_cents == 0, "applied"), else_="partial"),
                 rep_status=sa.case(
                     (sa.and_(T_PAY.c.rep_status == "not_required", sa.literal(doc.kind == "invoice" and doc.metodo_pago == "PPD")), "pending"),
                     else_=T_PAY.c.rep_status,
@@ -147,23 +156,27 @@ def allocate(session: Connection, log: Log, source: Source, doc_id: int, amount_
     else:
         taken = session.execute(
             T_DOC.update()
-            .where(T_DOC.c.id == source.credit_note_id, T_DOC.c.status == "current", T_DOC.c.balance_cents >= amount_cents)
+            .where(T_DOC.c.id == source.credit_note_id, T_DOC.c.status == "current", T_DOC.c.balance_cents >= taken_cents)
             .values(
-                balance_cents=T_DOC.c.balance_cents - amount_cents,
-                status=sa.case((T_DOC.c.balance_cents - amount_cents == 0, "paid"), else_="current"),
+                balance_cents=T_DOC.c.balance_cents - taken_cents,
+                status=sa.case((T_DOC.c.balance_cents - taken_cents == 0, "paid"), else_="current"),
                 version=T_DOC.c.version + 1,
             )
         )
     if taken.rowcount != 1:
-        raise DomainError(f"{source.label} does not have {fmt_cents(amount_cents)} left to apply", field="amount")
+        raise DomainError(f"{source.label} does not have {fmt_cents(taken_cents)} left to apply", field="amount")
     session.execute(
         T_ALLOC.insert().values(
             customer_id=source.customer_id, document_id=doc_id, payment_id=source.payment_id,
-            credit_note_id=source.credit_note_id, amount_cents=amount_cents, source_amount_cents=amount_cents,
+            credit_note_id=source.credit_note_id, amount_cents=amount_cents, source_amount_cents=taken_cents,
             applied_on=applied_on, created_at=now(), created_by=log.actor_id,
         )
     )
-    bump_balance(session, source.customer_id, source.currency, open_delta=-amount_cents, credit_delta=-amount_cents)
+    if doc.currency == source.currency:
+        bump_balance(session, source.customer_id, source.currency, open_delta=-amount_cents, credit_delta=-taken_cents)
+    else:
+        bump_balance(session, source.customer_id, doc.currency, open_delta=-amount_cents)
+        bump_balance(session, source.customer_id, source.currency, credit_delta=-taken_cents)
     return ref
 
 
@@ -182,10 +195,12 @@ def apply_plan(session: Connection, log: Log, source: Source, plan: list[tuple[i
 
 
 def reverse_allocations(session: Connection, *, on: date, document_id: int | None = None, payment_id: int | None = None,
-                        credit_note_id: int | None = None) -> list[tuple[int, int, int | None, int | None, str]]:
+                        credit_note_id: int | None = None) -> int:
     """Undo active allocations to/from one document or payment, restoring every balance.
 
-    Returns (document_id, amount, payment_id, credit_note_id, currency) for each reversed allocation.
+    Documents get their amounts back (open balance up), payments and credit notes their unapplied
+    money (credit up), and the customer's totals follow. Returns how many allocations were undone;
+    the caller then removes the cancelled object itself from the totals.
     """
     cond = [T_ALLOC.c.reversed_on.is_(None)]
     if document_id is not None:
@@ -194,35 +209,44 @@ def reverse_allocations(session: Connection, *, on: date, document_id: int | Non
         cond.append(T_ALLOC.c.payment_id == payment_id)
     if credit_note_id is not None:
         cond.append(T_ALLOC.c.credit_note_id == credit_note_id)
+    source_doc = T_DOC.alias("source_doc")
     rows = session.execute(
-        sa.select(T_ALLOC.c.id, T_ALLOC.c.document_id, T_ALLOC.c.amount_cents, T_ALLOC.c.payment_id,
-                  T_ALLOC.c.credit_note_id, T_ALLOC.c.customer_id, T_DOC.c.currency)
+        sa.select(T_ALLOC.c.id, T_ALLOC.c.document_id, T_ALLOC.c.amount_cents, T_ALLOC.c.source_amount_cents,
+                  T_ALLOC.c.payment_id, T_ALLOC.c.credit_note_id, T_ALLOC.c.customer_id, T_DOC.c.currency,
+                  sa.func.coalesce(T_PAY.c.currency, source_doc.c.currency).label("source_currency"))
         .join(T_DOC, T_DOC.c.id == T_ALLOC.c.document_id)
+        .outerjoin(T_PAY, T_PAY.c.id == T_ALLOC.c.payment_id)
+        .outerjoin(source_doc, source_doc.c.id == T_ALLOC.c.credit_note_id)
         .where(*cond)
         .order_by(T_ALLOC.c.id)
         .with_for_update(of=T_ALLOC)
     ).all()
-    out = []
-    for alloc_id, doc_id, amount, pay_id, cn_id, customer_id, currency in rows:
-        session.execute(T_ALLOC.update().where(T_ALLOC.c.id == alloc_id).values(reversed_on=on))
+    for r in rows:
+        session.execute(T_ALLOC.update().where(T_ALLOC.c.id == r.id).values(reversed_on=on))
         session.execute(
-            T_DOC.update().where(T_DOC.c.id == doc_id, T_DOC.c.status != "cancelled").values(
-                balance_cents=T_DOC.c.balance_cents + amount, status="current", version=T_DOC.c.version + 1
+            T_DOC.update().where(T_DOC.c.id == r.document_id, T_DOC.c.status != "cancelled").values(
+                balance_cents=T_DOC.c.balance_cents + r.amount_cents, status="current", version=T_DOC.c.version + 1
             )
         )
-        if pay_id is not None:
+        if r.payment_id is not None:
             session.execute(
-                T_PAY.update().where(T_PAY.c.id == pay_id, T_PAY.c.status != "cancelled").values(
-                    unapplied_cents=T_PAY.c.unapplied_cents + amount,
-                    status=sa.case((T_PAY.c.unapplied_cents + amount == T_PAY.c.amount_cents, "unapplied"), else_="partial"),
+                T_PAY.update().where(T_PAY.c.id == r.payment_id, T_PAY.c.status != "cancelled").values(
+                    unapplied_cents=T_PAY.c.unapplied_cents + r.source_amount_cents,
+                    status=sa.case((T_PAY.c.unapplied_cents + r.source_amount_cents == T_PAY.c.amount_cents, "unapplied"),
+                                   else_="partial"),
                     version=T_PAY.c.version + 1,
                 )
             )
-        if cn_id is not None:
+        if r.credit_note_id is not None:
             session.execute(
-                T_DOC.update().where(T_DOC.c.id == cn_id, T_DOC.c.status != "cancelled").values(
-                    balance_cents=T_DOC.c.balance_cents + amount, status="current", version=T_DOC.c.version + 1
+                T_DOC.update().where(T_DOC.c.id == r.credit_note_id, T_DOC.c.status != "cancelled").values(
+                    balance_cents=T_DOC.c.balance_cents + r.source_amount_cents, status="current",
+                    version=T_DOC.c.version + 1
                 )
             )
-        out.append((doc_id, amount, pay_id, cn_id, currency))
-    return out
+        if r.currency == r.source_currency:
+            bump_balance(session, r.customer_id, r.currency, open_delta=r.amount_cents, credit_delta=r.source_amount_cents)
+        else:
+            bump_balance(session, r.customer_id, r.currency, open_delta=r.amount_cents)
+            bump_balance(session, r.customer_id, r.source_currency, credit_delta=r.source_amount_cents)
+    return len(rows)

@@ -255,14 +255,14 @@ def cancel_document(session: Connection, *, actor: str, document_id: int, reason
     if doc.status == "cancelled":
         raise DomainError(f"{ref} is already cancelled", field="document")
     on = on or today()
+    # Undo its allocations (balances restored everywhere), then take it out of the totals whole:
+    # after the reversal an invoice owes (and a credit note offers) its full total again.
     if doc.kind == "credit_note":
-        reversed_ = reverse_allocations(session, on=on, credit_note_id=document_id)
-        restored = sum(a for _, a, *_ in reversed_)
-        bump_balance(session, doc.customer_id, doc.currency, open_delta=restored, credit_delta=-doc.balance_cents)
+        reverse_allocations(session, on=on, credit_note_id=document_id)
+        bump_balance(session, doc.customer_id, doc.currency, credit_delta=-doc.total_cents)
     else:
-        reversed_ = reverse_allocations(session, on=on, document_id=document_id)
-        freed = sum(a for _, a, *_ in reversed_)
-        bump_balance(session, doc.customer_id, doc.currency, open_delta=-doc.balance_cents, credit_delta=freed)
+        reverse_allocations(session, on=on, document_id=document_id)
+        bump_balance(session, doc.customer_id, doc.currency, open_delta=-doc.total_cents)
     result = session.execute(
         T_DOC.update().where(T_DOC.c.id == document_id, T_DOC.c.status != "cancelled")
         .values(status="cancelled", balance_cents=0, cancelled_on=on, cancel_reason=reason, version=T_DOC.c.version + 1)

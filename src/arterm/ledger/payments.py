@@ -133,10 +133,9 @@ def cancel_payment(session: Connection, *, actor: str, payment_id: int, reason: 
     if pay.status in ("cancelled", "rejected"):
         raise DomainError(f"payment #{payment_id} is already {pay.status}", field="payment")
     on = on or today()
-    reversed_ = reverse_allocations(session, on=on, payment_id=payment_id)
-    restored = sum(a for _, a, *_ in reversed_)
-    credit_delta = 0 if pay.status == "pending" else -pay.unapplied_cents
-    bump_balance(session, pay.customer_id, pay.currency, open_delta=restored, credit_delta=credit_delta)
+    reverse_allocations(session, on=on, payment_id=payment_id)
+    if pay.status != "pending":  # a pending direct-debit charge was never counted as credit
+        bump_balance(session, pay.customer_id, pay.currency, credit_delta=-pay.amount_cents)
     session.execute(
         T_PAY.update().where(T_PAY.c.id == payment_id).values(
             status="cancelled", unapplied_cents=0, cancelled_on=on, cancel_reason=reason, version=T_PAY.c.version + 1
