@@ -56,6 +56,11 @@ class Context:
                 fail(str(exc))
         return self._db
 
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
 
 def fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"arterm: {message}", err=True)
@@ -113,6 +118,7 @@ def resolve_customer(ctx: Context, query: str) -> int:
 def cli(click_ctx: click.Context, db_url: str | None, config_path: str | None, operator: str | None) -> None:
     """arterm: accounts receivable in the terminal."""
     click_ctx.obj = Context(config_path, db_url, operator)
+    click_ctx.call_on_close(click_ctx.obj.close)
     if click_ctx.invoked_subcommand is None:
         open_app(click_ctx.obj)
 
@@ -313,8 +319,10 @@ def aging(ctx: Context, as_of: str | None, assigned: str | None, fmt: str) -> No
 
     from .i18n import fmt_amount
 
-    table = Table(title=f"Aging as of {day.isoformat()}" + (f" — {assigned}" if assigned else ""), title_justify="left",
-                  show_footer=False)
+    from rich.markup import escape
+
+    table = Table(title=f"Aging as of {day.isoformat()}" + (f" — {escape(assigned)}" if assigned else ""),
+                  title_justify="left", show_footer=False)
     for col in ("Identifier", "Name", "Cur"):
         table.add_column(col)
     for k in (*keys, "Total", "Credit"):

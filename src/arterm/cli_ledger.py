@@ -431,14 +431,14 @@ def show_cmd(ctx: Context, query: str, section: str, limit: int) -> None:
         for p in pays:
             rep = p.rep_status + (f" {p.rep_uuid}" if p.rep_uuid else "") + (f" by {p.rep_deadline}" if p.rep_deadline else "")
             t.add_row(str(p.id), p.paid_on.isoformat(), fmt_amount(p.amount, "en"), fmt_amount(p.unapplied, "en"),
-                      p.status, rep, p.origin, p.forma_pago)
+                      p.status, Text(rep), p.origin, p.forma_pago)
         out.print(t)
     if section in ("all", "credit-notes"):
         t = table("Credit notes", ["Id", "Doc", "Issued", "Due", "UUID", "Total", "Unapplied", "Applied to"])
         for c in cns:
             to = ", ".join(f"{a.document_ref} {fmt_amount(a.amount, 'en')}" for a in applied[c.id] if a.reversed_on is None)
             t.add_row(str(c.id), Text(c.reference), c.issue_date.isoformat(), c.due_date.isoformat(), c.cfdi_uuid or "",
-                      fmt_amount(c.total, "en"), fmt_amount(c.balance, "en"), to)
+                      fmt_amount(c.total, "en"), fmt_amount(c.balance, "en"), Text(to))
         out.print(t)
     if section in ("all", "contracts"):
         t = table("Contracts", ["Id", "Description", "Frequency", "Amount", "Direct debit", "Status"])

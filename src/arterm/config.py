@@ -99,7 +99,8 @@ class Settings:
         return os.environ.get("ARTERM_DATABASE_URL") or self.database_url or default_sqlite_url()
 
     def current_operator(self) -> str:
-        return self.operator or os.environ.get("ARTERM_OPERATOR") or _login_name()
+        """``ARTERM_OPERATOR``, else ``[operator] username``, else the login name (``--as`` wins over all)."""
+        return os.environ.get("ARTERM_OPERATOR") or self.operator or _login_name()
 
 
 def _login_name() -> str:
@@ -121,15 +122,23 @@ def language_from_env() -> str:
 
 
 def mask_url(url: str) -> str:
-    """Hide the password in a database URL."""
-    if "://" not in url or "@" not in url:
+    """Hide the password in a database URL (``user:pass@`` and ``?password=``)."""
+    from urllib.parse import parse_qsl, urlencode
+
+    if "://" not in url:
         return url
     scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    if ":" in creds:
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:****@{host}"
-    return url
+    if "?" in rest:
+        rest, query = rest.split("?", 1)
+        pairs = [(k, "****" if k.lower() in ("password", "pass", "pwd") else v) for k, v in parse_qsl(query, keep_blank_values=True)]
+        query = "?" + urlencode(pairs, safe="*")
+    else:
+        query = ""
+    if "@" in rest:
+        creds, host = rest.rsplit("@", 1)
+        if ":" in creds:
+            rest = f"{creds.split(':', 1)[0]}:****@{host}"
+    return f"{scheme}://{rest}{query}"
 
 
 def data_dir() -> Path:
@@ -186,6 +195,16 @@ def _section(cls: type, raw: Any, name: str) -> Any:
     return cls(**values)
 
 
+def _table(raw: dict[str, Any], name: str, keys: set[str]) -> dict[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{name}] must be a table")
+    unknown = set(value) - keys
+    if unknown:
+        raise ConfigError(f"[{name}] unknown key(s): {', '.join(sorted(unknown))}")
+    return value
+
+
 def find_config_path(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     if explicit:
         path = Path(explicit)
@@ -223,12 +242,18 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     ui = _section(UiSettings, raw.get("ui"), "ui")
     if ui.language and ui.language not in ("es", "en"):
         raise ConfigError("[ui] language must be es or en")
-    aging = raw.get("aging") or {}
-    buckets = tuple(int(b) for b in aging.get("buckets", DEFAULT_BUCKETS))
-    if not buckets or any(b <= 0 for b in buckets) or list(buckets) != sorted(set(buckets)):
-        raise ConfigError("[aging] buckets must be increasing positive day counts, e.g. [30, 60, 90, 120]")
-    database = raw.get("database") or {}
-    operator = raw.get("operator") or {}
+    aging = _table(raw, "aging", {"buckets"})
+    buckets = aging.get("buckets", list(DEFAULT_BUCKETS))
+    if (not isinstance(buckets, list) or not buckets
+            or any(not isinstance(b, int) or isinstance(b, bool) or b <= 0 for b in buckets)
+            or buckets != sorted(set(buckets))):
+        raise ConfigError("[aging] buckets must be increasing positive whole day counts, e.g. [30, 60, 90, 120]")
+    buckets = tuple(buckets)
+    database = _table(raw, "database", {"url"})
+    operator = _table(raw, "operator", {"username"})
+    for section, table, key in (("database", database, "url"), ("operator", operator, "username")):
+        if not isinstance(table.get(key, ""), str):
+            raise ConfigError(f"[{section}] {key} must be a string")
     return Settings(
         company=_section(CompanySettings, raw.get("company"), "company"),
         database_url=str(database.get("url", "")),
@@ -238,6 +263,6 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         cfdi=_section(CfdiSettings, raw.get("cfdi"), "cfdi"),
         statements=_section(StatementSettings, raw.get("statements"), "statements"),
         contracts=_section(ContractSettings, raw.get("contracts"), "contracts"),
-        operator=str(operator.get("username", "")) if isinstance(operator, dict) else "",
+        operator=operator.get("username", ""),
         config_path=str(found or ""),
     )

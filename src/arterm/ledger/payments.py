@@ -14,7 +14,7 @@ from ..domain.errors import DomainError, NotFound
 from ..domain.money import check_currency, fmt_cents, positive_cents, to_decimal
 from ..domain.text import clean_line
 from ._base import bump_balance, check_date, customer_row, now, start, today
-from .allocations import T_DOC, T_PAY, Oldest, Source, apply_plan, reverse_allocations
+from .allocations import T_DOC, T_PAY, Oldest, Source, apply_plan, reverse_allocations, source_available
 from .documents import _check_uuid
 
 PAYMENT_STATUS_ACTIVE = ("applied", "partial", "unapplied")
@@ -115,6 +115,8 @@ def apply_credit(
             raise DomainError(f"credit note #{credit_note_id} has nothing left to apply", field="source")
     on = check_date(on or today(), field="date", allow_future=False)
     source = Source(customer_id, row.currency, payment_id=payment_id, credit_note_id=credit_note_id)
+    if source_available(session, source) <= 0:
+        raise DomainError(f"{source.label} has nothing left to apply", field="source")
     applied = apply_plan(session, log, source, allocations, on)
     if not applied:
         raise DomainError("there is no open document to apply this credit to", field="allocations")
