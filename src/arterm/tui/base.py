@@ -21,13 +21,15 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.binding import ActiveBinding
 from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
 
 from .. import i18n
 
 if TYPE_CHECKING:
     from .app import ArtermApp
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[ -/]*[@-~]")
+# Whole CSI escape sequences first (so "\x1b[31m" goes entirely), then any other control character.
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean(value: object) -> str:
@@ -42,8 +44,30 @@ def literal(value: object, style: str = "") -> Text:
     return Text(clean(value), style=style, no_wrap=False)
 
 
-class Translated:
-    """Mixin for screens: translated binding descriptions and a language hook."""
+class ReportsWorkerErrors:
+    """``Worker.StateChanged`` does not bubble: a node that starts workers shows their errors itself."""
+
+    app: ArtermApp
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            show_error(self.app, event.worker.error)
+
+
+def show_error(app: ArtermApp, error: BaseException) -> None:
+    """A worker's exception as an error notification: domain errors as they are, database and
+    driver errors by their first line (no SQL, no tracebacks)."""
+    from ..domain.errors import DomainError
+
+    if not isinstance(error, DomainError | RuntimeError):
+        orig = getattr(error, "orig", None)  # sqlalchemy.exc.DBAPIError wraps the driver's error
+        error = orig if orig is not None else error
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    app.notify(text, title=i18n.t("ui.error", app.lang), severity="error", timeout=10)
+
+
+class Translated(ReportsWorkerErrors):
+    """Mixin for screens: translated binding descriptions, a language hook, worker errors shown."""
 
     app: ArtermApp
 
