@@ -5,13 +5,15 @@
         received = server.messages[0]          # ReceivedMessage: envelope + parsed message
 
 Options: ``refuse_rcpt`` / ``refuse_data`` (a full reply such as ``"550 5.1.1 No such user"`` or
-``"451 4.3.0 Try again later"``), ``users`` (enables AUTH LOGIN/PLAIN without TLS; wrong
+``"451 4.3.0 Try again later"``), ``delay`` (seconds to wait before answering DATA: a slow server,
+so that concurrent senders really overlap), ``users`` (enables AUTH LOGIN/PLAIN without TLS; wrong
 credentials get 535). ``stop()`` closes the port (connections are then refused) and ``start()``
 opens it again on the same port.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from dataclasses import dataclass, replace
@@ -57,6 +59,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)
         if self.server.refuse_data:
             return self.server.refuse_data
         data = envelope.original_content or envelope.content
@@ -76,12 +80,14 @@ class SmtpTestServer:
         refuse_rcpt: str | None = None,
         refuse_data: str | None = None,
         users: dict[str, str] | None = None,
+        delay: float = 0.0,
     ) -> None:
         self.host = host
         self.port = port or free_port(host)
         self.refuse_rcpt = refuse_rcpt
         self.refuse_data = refuse_data
         self.users = users
+        self.delay = delay
         self.messages: list[ReceivedMessage] = []
         self.auth_attempts: list[str] = []  # usernames tried
         self._lock = threading.Lock()

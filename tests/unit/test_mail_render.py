@@ -371,9 +371,91 @@ def test_build_message_needs_a_recipient_and_a_sender() -> None:
 
 def test_mail_package_has_no_ui_or_orm_imports() -> None:
     code = (
-        "import sys, arterm.mail, arterm.mail.render, arterm.mail.smtp; "
+        "import sys, arterm.mail, arterm.mail.render, arterm.mail.smtp, arterm.mail.recipients; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'sqlmodel', 'sqlalchemy')); "
         "print(','.join(bad)); sys.exit(1 if bad else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --------------------------------------------------------------------------- recipients
+
+
+@dataclasses.dataclass(frozen=True)
+class _Customer:
+    identifier: str = "C-0042"
+    name: str = "Constructora Ñandú SA de CV"
+    emails: tuple[str, ...] = ("pagos@nandu.example", "tesoreria@nandu.example")
+    assigned: str = "mgarcia"
+    assigned_email: str = "maria.garcia@refaccionesbajio.mx"
+
+
+def _settings(archive: str = ""):  # type: ignore[no-untyped-def]
+    from arterm.config import Settings, SmtpSettings, UiSettings
+
+    return Settings(smtp=SmtpSettings(archive_bcc=archive), ui=UiSettings(language="es"))
+
+
+def test_recipients_to_billing_cc_operator_bcc_archive() -> None:
+    from arterm.mail.recipients import recipients_for
+
+    r = recipients_for(_Customer(), _settings("archivo@refaccionesbajio.mx"))
+    assert r.to == ("pagos@nandu.example", "tesoreria@nandu.example")
+    assert r.cc == ("maria.garcia@refaccionesbajio.mx",)
+    assert r.bcc == ("archivo@refaccionesbajio.mx",)
+    assert r.warnings == ()
+    assert r.envelope == [*r.to, *r.cc, *r.bcc]
+
+
+def test_recipients_never_repeat_an_address() -> None:
+    from arterm.mail.recipients import recipients_for
+
+    customer = _Customer(emails=("Pagos@nandu.example", "pagos@NANDU.example", "maria.garcia@refaccionesbajio.mx"))
+    r = recipients_for(customer, _settings("archivo@x.example; MARIA.GARCIA@refaccionesbajio.mx"))
+    assert r.to == ("Pagos@nandu.example", "maria.garcia@refaccionesbajio.mx")
+    assert r.cc == ()  # the operator is already in To
+    assert r.bcc == ("archivo@x.example",)
+
+
+def test_customer_without_email_is_a_clear_error() -> None:
+    from arterm.domain.errors import DomainError
+    from arterm.mail.recipients import NoRecipientError, recipients_for
+
+    with pytest.raises(NoRecipientError) as info:
+        recipients_for(_Customer(emails=()), _settings())
+    assert str(info.value) == ("C-0042 Constructora Ñandú SA de CV no tiene correo de facturación: "
+                               "agrégalo en su perfil antes de enviar")
+    assert isinstance(info.value, DomainError) and info.value.key == "mail.no_email"
+    with pytest.raises(NoRecipientError, match="has no billing email"):
+        recipients_for(_Customer(emails=("", "  ")), _settings(), lang="en")
+
+
+def test_operator_without_email_or_no_operator_warns() -> None:
+    from arterm.mail.recipients import recipients_for
+
+    r = recipients_for(_Customer(assigned_email=""), _settings())
+    assert r.cc == () and r.to
+    assert r.warning_texts("es") == ["el operador asignado mgarcia no tiene correo: no irá en copia"]
+    assert r.warning_texts("en") == ["the assigned operator mgarcia has no email: not copied"]
+    r = recipients_for(_Customer(assigned_email="not-an-email"), _settings())
+    assert r.cc == () and len(r.warnings) == 1
+    r = recipients_for(_Customer(assigned="", assigned_email=""), _settings())
+    assert r.cc == () and r.warning_texts("en") == ["no operator is assigned to this customer: nobody is copied"]
+
+
+def test_bad_addresses_are_refused() -> None:
+    from arterm.mail.recipients import RecipientError, recipients_for
+
+    with pytest.raises(RecipientError, match="no es un correo válido"):
+        recipients_for(_Customer(emails=("pagos@nandu.example", "pagos\r\nBcc: spy@evil.example")), _settings())
+    with pytest.raises(RecipientError, match="archive_bcc"):
+        recipients_for(_Customer(), _settings("archivo"))
+
+
+def test_statement_labels_come_from_the_locale_fragment() -> None:
+    from arterm.i18n import t
+
+    assert LABELS["es"]["closing_balance"] == t("stmt.closing_balance", "es")
+    assert LABELS["en"]["unapplied_credit"] == t("stmt.unapplied_credit", "en")
+    assert not any(k.startswith("desc.") for k in LABELS["es"])

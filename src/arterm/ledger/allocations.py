@@ -126,7 +126,12 @@ def allocate(session: Connection, log: Log, source: Source, doc_id: int, amount_
             f"{ref} has an open balance of {fmt_cents(doc.balance_cents)}; cannot apply {fmt_cents(amount_cents)}",
             field="allocations",
         )
-    applied_on = max(applied_on, doc.issue_date)
+    # Money cannot be applied before both the document and the money exist.
+    if source.payment_id:
+        source_date = session.execute(sa.select(T_PAY.c.paid_on).where(T_PAY.c.id == source.payment_id)).scalar_one()
+    else:
+        source_date = session.execute(sa.select(T_DOC.c.issue_date).where(T_DOC.c.id == source.credit_note_id)).scalar_one()
+    applied_on = max(applied_on, doc.issue_date, source_date)
     updated = session.execute(
         T_DOC.update()
         .where(T_DOC.c.id == doc_id, T_DOC.c.status == "current", T_DOC.c.balance_cents >= amount_cents)

@@ -85,10 +85,11 @@ class NotDue(DomainError):
 # ------------------------------------------------------------------------------------------ edit
 def _lock_contract(session: Connection, contract_id: int) -> q.ContractInfo:
     """Lock the contract row (PostgreSQL: FOR UPDATE; SQLite: the write lock is already held)."""
-    found = session.execute(sa.select(T_CONTRACT.c.id).where(T_CONTRACT.c.id == contract_id).with_for_update()).first()
-    if found is None:
+    row = session.execute(q.contracts_select().where(T_CONTRACT.c.id == contract_id)
+                          .with_for_update(of=T_CONTRACT)).first()
+    if row is None:
         raise NotFound(f"contract #{contract_id} does not exist", field="contract")
-    return q.contract_info(session, contract_id)
+    return q.contract_from_row(row)
 
 
 def _fmt_value(value: Any) -> str:

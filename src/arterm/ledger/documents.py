@@ -255,6 +255,8 @@ def cancel_document(session: Connection, *, actor: str, document_id: int, reason
     if doc.status == "cancelled":
         raise DomainError(f"{ref} is already cancelled", field="document")
     on = on or today()
+    if on < doc.issue_date:
+        raise DomainError(f"{ref} cannot be cancelled before its issue date {doc.issue_date.isoformat()}", field="date")
     # Undo its allocations (balances restored everywhere), then take it out of the totals whole:
     # after the reversal an invoice owes (and a credit note offers) its full total again.
     if doc.kind == "credit_note":

@@ -135,12 +135,15 @@ def cancel_payment(session: Connection, *, actor: str, payment_id: int, reason: 
     if pay.status in ("cancelled", "rejected"):
         raise DomainError(f"payment #{payment_id} is already {pay.status}", field="payment")
     on = on or today()
+    if on < pay.paid_on:
+        raise DomainError(f"payment #{payment_id} cannot be cancelled before its date {pay.paid_on.isoformat()}", field="date")
     reverse_allocations(session, on=on, payment_id=payment_id)
     if pay.status != "pending":  # a pending direct-debit charge was never counted as credit
         bump_balance(session, pay.customer_id, pay.currency, credit_delta=-pay.amount_cents)
     session.execute(
         T_PAY.update().where(T_PAY.c.id == payment_id).values(
-            status="cancelled", unapplied_cents=0, cancelled_on=on, cancel_reason=reason, version=T_PAY.c.version + 1
+            # a pending direct-debit charge that is called off was never money: it is rejected
+            status="rejected" if pay.status == "pending" else "cancelled", unapplied_cents=0, cancelled_on=on, cancel_reason=reason, version=T_PAY.c.version + 1
         )
     )
     log(pay.customer_id, "payment_cancelled", on_date=on, payment_id=payment_id, amount_cents=pay.amount_cents,

@@ -1,12 +1,17 @@
-"""Account statements by email: data model, Jinja2 rendering (text + HTML), SMTP delivery.
+"""Account statements by email: data model, Jinja2 rendering (text + HTML), recipients, SMTP.
 
-No database and no UI here: ``queries`` builds a :class:`Statement`, this package turns it into an
-``EmailMessage`` and sends it. Typical use::
+This package (what ``import arterm.mail`` loads) needs no database and no UI: ``queries.statement``
+builds a :class:`Statement`, :func:`recipients_for` says who gets it (To: billing emails, CC: the
+assigned operator, BCC: the archive), ``render`` turns it into an ``EmailMessage`` and ``smtp`` sends
+it. The database-backed parts are imported explicitly:
 
-    msg = build_message(statement, sender=settings.smtp.sender, to=list(customer.emails),
-                        cc=[operator.email], bcc=[settings.smtp.archive_bcc])
-    message_id = send_message(msg, settings=settings.smtp,
-                              envelope_to=envelope_recipients(msg, [settings.smtp.archive_bcc]))
+- ``arterm.mail.outbox``: the ``mail_outbox`` table's rules (queue, claim, deliver, retry, the
+  ``uncertain`` state), and the Activity row of each delivery;
+- ``arterm.mail.statements``: statements end to end (prepare → queue → deliver), single or batch.
+
+Typical use::
+
+    prepared, result = send_statement(db, settings=settings, actor="mgarcia", customer_id=42)
 """
 
 from .model import (
@@ -20,6 +25,7 @@ from .model import (
     StatementOperator,
     sample_statement,
 )
+from .recipients import NoRecipientError, RecipientError, Recipients, recipients_for
 from .render import build_message, build_subject, envelope_recipients, render_statement
 from .smtp import MailDeliveryError, send_message
 
@@ -28,6 +34,9 @@ __all__ = [
     "CurrencySection",
     "MailDeliveryError",
     "Movement",
+    "NoRecipientError",
+    "RecipientError",
+    "Recipients",
     "OpenDocument",
     "Statement",
     "StatementCompany",
@@ -36,6 +45,7 @@ __all__ = [
     "build_message",
     "build_subject",
     "envelope_recipients",
+    "recipients_for",
     "render_statement",
     "sample_statement",
     "send_message",

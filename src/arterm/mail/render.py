@@ -5,8 +5,9 @@ templates_dir``) is searched first, so a company can override ``statement.html.j
 ``statement.txt.j2`` without touching the package. HTML templates (``*.html.j2``) are
 autoescaped; text templates are not. Undefined names raise (``StrictUndefined``).
 
-The language follows ``statement.customer.language``. The texts live in :data:`LABELS` (one dict
-per language) and reach the templates as ``t``; templates never hard-code words.
+The language follows ``statement.customer.language``. The texts are the ``stmt.*`` keys of
+``arterm/locale/mail.py``; :data:`LABELS` holds them per language without the prefix and they reach
+the templates as ``t``; templates never hard-code words.
 """
 
 from __future__ import annotations
@@ -24,139 +25,31 @@ from typing import Any, Literal
 
 import jinja2
 
+from arterm.locale.mail import EN as _MAIL_EN
+from arterm.locale.mail import ES as _MAIL_ES
+
 from .model import Language, Statement
 
 Format = Literal["text", "html"]
 
 TEMPLATE_NAMES: dict[str, str] = {"text": "statement.txt.j2", "html": "statement.html.j2"}
 
-LABELS: dict[str, dict[str, str]] = {
-    "es": {
-        "html_lang": "es-MX",
-        "statement": "Estado de cuenta",
-        "subject": "Estado de cuenta al {date} — {name} ({identifier})",
-        "preheader": "Saldo al {date}:",
-        "rfc": "RFC",
-        "phone": "Tel.",
-        "email": "Correo",
-        "customer": "Cliente",
-        "customer_number": "No. de cliente",
-        "address": "Domicilio",
-        "period": "Periodo",
-        "period_range": "{start} al {end}",
-        "generated_on": "Emitido el",
-        "summary": "Resumen al {date}",
-        "balance": "Saldo",
-        "overdue": "Vencido",
-        "opening": "Saldo inicial",
-        "closing": "Saldo final",
-        "opening_balance": "Saldo inicial al {date}",
-        "closing_balance": "Saldo final al {date}",
-        "movements": "Movimientos",
-        "no_movements": "Sin movimientos en el periodo.",
-        "date": "Fecha",
-        "concept": "Concepto",
-        "charge": "Cargo",
-        "credit": "Abono",
-        "open_documents": "Documentos pendientes",
-        "no_open_documents": "No hay documentos pendientes de pago.",
-        "document": "Documento",
-        "issued": "Emisión",
-        "due": "Vencimiento",
-        "days_overdue": "Días venc.",
-        "not_due": "vigente",
-        "total": "Total",
-        "aging": "Antigüedad de saldos",
-        "unapplied_credit": "Saldo a favor",
-        "unapplied_credit_note": "Pagos recibidos aún no aplicados a un documento; ya están descontados del saldo final.",
-        "how_to_pay": "Cómo pagar",
-        "contact": "Contacto",
-        "contact_operator": "Su ejecutivo de cobranza es {name}.",
-        "contact_company": "Para cualquier aclaración comuníquese con nosotros.",
-        "footer": (
-            "Si ya realizó su pago, le agradeceremos enviarnos el comprobante para aplicarlo. "
-            "Este estado de cuenta refleja los movimientos registrados hasta la fecha de emisión."
-        ),
-        "amounts_in": "importes en {currency}",
-        # movement kinds
-        "kind_invoice": "Factura",
-        "kind_sales_note": "Nota de venta",
-        "kind_credit_note": "Nota de crédito",
-        "kind_payment": "Pago",
-        "kind_cancellation": "Cancelación",
-        "kind_credit_applied": "Aplicación de saldo a favor",
-        # aging buckets
-        "bucket_current": "Vigente",
-        "bucket_range": "{low}-{high} días",
-        "bucket_over": "Más de {days} días",
-        # currencies
-        "currency_MXN": "Pesos mexicanos",
-        "currency_USD": "Dólares estadounidenses",
-        "currency_EUR": "Euros",
-        "currency_other": "Moneda {currency}",
-    },
-    "en": {
-        "html_lang": "en",
-        "statement": "Account statement",
-        "subject": "Account statement as of {date} — {name} ({identifier})",
-        "preheader": "Balance as of {date}:",
-        "rfc": "RFC (tax ID)",
-        "phone": "Phone",
-        "email": "Email",
-        "customer": "Customer",
-        "customer_number": "Customer no.",
-        "address": "Address",
-        "period": "Period",
-        "period_range": "{start} to {end}",
-        "generated_on": "Issued on",
-        "summary": "Summary as of {date}",
-        "balance": "Balance",
-        "overdue": "Overdue",
-        "opening": "Opening balance",
-        "closing": "Closing balance",
-        "opening_balance": "Opening balance on {date}",
-        "closing_balance": "Closing balance on {date}",
-        "movements": "Activity",
-        "no_movements": "No activity in this period.",
-        "date": "Date",
-        "concept": "Description",
-        "charge": "Charges",
-        "credit": "Credits",
-        "open_documents": "Open documents",
-        "no_open_documents": "No documents pending payment.",
-        "document": "Document",
-        "issued": "Issued",
-        "due": "Due",
-        "days_overdue": "Days late",
-        "not_due": "current",
-        "total": "Total",
-        "aging": "Aging summary",
-        "unapplied_credit": "Unapplied credit",
-        "unapplied_credit_note": "Payments received but not yet applied to a document; already deducted from the closing balance.",
-        "how_to_pay": "How to pay",
-        "contact": "Contact",
-        "contact_operator": "Your collections contact is {name}.",
-        "contact_company": "For any questions, please contact us.",
-        "footer": (
-            "If you have already paid, please send us the receipt so we can apply it. "
-            "This statement shows the activity recorded up to its issue date."
-        ),
-        "amounts_in": "amounts in {currency}",
-        "kind_invoice": "Invoice",
-        "kind_sales_note": "Sales note",
-        "kind_credit_note": "Credit note",
-        "kind_payment": "Payment",
-        "kind_cancellation": "Cancellation",
-        "kind_credit_applied": "Credit applied",
-        "bucket_current": "Current",
-        "bucket_range": "{low}-{high} days",
-        "bucket_over": "Over {days} days",
-        "currency_MXN": "Mexican pesos",
-        "currency_USD": "US dollars",
-        "currency_EUR": "Euros",
-        "currency_other": "Currency {currency}",
-    },
-}
+
+def _labels(catalog: dict[str, str]) -> dict[str, str]:
+    """The ``stmt.*`` keys of a locale catalog without their prefix (``stmt.closing`` → ``closing``).
+
+    The movement descriptions (``stmt.desc.*``) are written by ``queries.statement``, not by the
+    templates, and are left out.
+    """
+    return {
+        key[len("stmt."):]: value
+        for key, value in catalog.items()
+        if key.startswith("stmt.") and not key.startswith("stmt.desc.")
+    }
+
+
+LABELS: dict[str, dict[str, str]] = {"es": _labels(_MAIL_ES), "en": _labels(_MAIL_EN)}
+
 
 _CURRENCY_SYMBOLS = {"EUR": "€"}  # everything else (MXN, USD) uses "$"
 

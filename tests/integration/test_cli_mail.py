@@ -1,0 +1,196 @@
+"""``arterm statement``, ``arterm statements send`` and ``arterm outbox`` on SQLite and PostgreSQL,
+delivering to a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner, Result
+
+import arterm.db.engine as engine_mod
+from arterm import ledger as L
+from arterm.cli import cli
+from arterm.db import tables
+from arterm.db.engine import Database
+
+try:
+    from .smtp_server import SmtpTestServer, free_port
+    from .test_statement_query import build_ledger
+except ImportError:
+    from smtp_server import SmtpTestServer, free_port  # type: ignore[no-redef]
+    from test_statement_query import build_ledger  # type: ignore[no-redef]
+
+HOSTILE = "<script>alert(1)</script> & [bold]Co[/]"
+
+
+class Cli:
+    def __init__(self, url: str, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.url = url
+        self.config = config
+        self.runner = CliRunner()
+        self.opened: list[Database] = []
+        real = engine_mod.open_database
+
+        def tracking(url: str, **kw: Any) -> Database:
+            database = real(url, **kw)
+            self.opened.append(database)
+            return database
+
+        monkeypatch.setattr(engine_mod, "open_database", tracking)
+
+    def invoke(self, *args: str) -> Result:
+        try:
+            return self.runner.invoke(cli, ["--db", self.url, "--config", str(self.config), "--as", "tester", *args],
+                                      env={"COLUMNS": "250"})
+        finally:
+            for database in self.opened:
+                database.dispose()
+            self.opened.clear()
+
+    def ok(self, *args: str) -> str:
+        result = self.invoke(*args)
+        assert result.exit_code == 0, (args, result.stdout, result.stderr, result.exception)
+        return result.stdout
+
+
+def write_config(path: Path, port: int, *, language: str = "es") -> Path:
+    path.write_text(f"""
+[company]
+name = "Refacciones del Bajío SA de CV"
+rfc = ["EKU9003173C9"]
+payment_instructions = "BBVA México · CLABE 012225001234567897"
+
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+sender = "cobranza@refaccionesbajio.mx"
+archive_bcc = "archivo@refaccionesbajio.mx"
+timeout = 5
+
+[ui]
+language = "{language}"
+""", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def env(any_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    port = free_port()
+    database = Database(any_db_url)
+    ids = build_ledger(database)
+    with database.write() as s:
+        ids["nomail"] = L.create_customer(s, actor="tester", name="Sin Correo SA", rfc="XAXX010101000",
+                                          identifier="C-0099")
+        L.issue_document(s, actor="tester", customer_id=ids["nomail"], lines=[L.LineInput("x", "1", "10.00", "0")],
+                         issue_date=date(2026, 11, 1))
+        L.update_customer(s, actor="tester", customer_id=ids["customer"], name=HOSTILE)
+    database.dispose()
+    cli_ = Cli(any_db_url, write_config(tmp_path / "config.toml", port), monkeypatch)
+    yield cli_, SmtpTestServer(port=port), ids, any_db_url
+
+
+def outbox_rows(url: str) -> list[Any]:
+    database = Database(url)
+    try:
+        with database.read() as s:
+            return s.execute(sa.select(tables.mail_outbox).order_by(tables.mail_outbox.c.id)).all()
+    finally:
+        database.dispose()
+
+
+def test_statement_prints_text_and_html(env) -> None:  # type: ignore[no-untyped-def]
+    cli_, _server, _ids, url = env
+    out = cli_.ok("statement", "C-0042", "--from", "01/10/2026", "--to", "2026-10-31")
+    assert out.startswith("ESTADO DE CUENTA\n")
+    assert f"Cliente:        {HOSTILE}" in out  # verbatim in text
+    assert "Periodo:        01/10/2026 al 31/10/2026" in out
+    assert "Saldo inicial al 01/10/2026                                     $11,000.00 MXN" in out
+    assert "Saldo final al 31/10/2026                                        $2,820.00 MXN" in out
+    assert "DÓLARES ESTADOUNIDENSES (USD)" in out and "$600.00 USD" in out
+    assert "CLABE 012225001234567897" in out
+    html = cli_.ok("statement", "C-0042", "--from", "2026-10-01", "--to", "2026-10-31", "--format", "html")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; [bold]Co[/]" in html and "<script" not in html
+    assert outbox_rows(url) == []  # printing sends nothing
+
+    bad = cli_.invoke("statement", "C-0042", "--from", "2026-11-02", "--to", "2026-11-01")
+    assert bad.exit_code == 2 and "posterior" in bad.stderr
+    bad = cli_.invoke("statement", "C-0042", "--from", "31/02/2026")
+    assert bad.exit_code == 2
+
+
+def test_statement_send_and_server_down_then_retry(env) -> None:  # type: ignore[no-untyped-def]
+    cli_, server, _ids, url = env
+    # server down: queued with the error, exit 1
+    down = cli_.invoke("statement", "C-0042", "--send")
+    assert down.exit_code == 1, down.stdout
+    assert "Quedó en cola" in down.stderr and "connection refused" in down.stderr and "#1" in down.stderr
+    listed = json.loads(cli_.ok("outbox", "--json"))
+    assert listed["pending"] == 1
+    (msg,) = listed["messages"]
+    assert msg["status"] == "queued" and msg["attempts"] == 1 and "connection refused" in msg["last_error"]
+    assert msg["to"] == ["pagos@nandu.example", "tesoreria@nandu.example"]
+    assert msg["cc"] == ["maria.garcia@refaccionesbajio.mx"] and msg["bcc"] == ["archivo@refaccionesbajio.mx"]
+    human = cli_.ok("outbox")
+    assert "En cola" in human and "connection refused" in human
+
+    with server:
+        retry = cli_.ok("outbox", "--retry")
+        assert "enviados 1" in retry
+        again = cli_.ok("outbox", "--retry", "--json")
+        assert json.loads(again)["retry"]["results"] == []
+        assert len(server.messages) == 1
+        got = server.messages[0]
+        assert list(got.rcpt_tos) == ["pagos@nandu.example", "tesoreria@nandu.example",
+                                      "maria.garcia@refaccionesbajio.mx", "archivo@refaccionesbajio.mx"]
+        assert got.message["Cc"] == "maria.garcia@refaccionesbajio.mx"
+
+        sent = cli_.invoke("statement", "C-0042", "--send", "--from", "2026-10-01", "--to", "2026-10-31")
+        assert sent.exit_code == 0, sent.stderr
+        assert "Enviado a pagos@nandu.example, tesoreria@nandu.example · cc maria.garcia@refaccionesbajio.mx" in sent.stdout
+        assert len(server.messages) == 2
+        assert "$2,820.00 MXN" in server.messages[1].message.get_body(("plain",)).get_content()
+    rows = outbox_rows(url)
+    assert [(r.status, r.attempts) for r in rows] == [("sent", 2), ("sent", 1)]
+
+    nomail = cli_.invoke("statement", "C-0099", "--send")
+    assert nomail.exit_code == 1 and "C-0099 Sin Correo SA no tiene correo de facturación" in nomail.stderr
+    assert len(outbox_rows(url)) == 2
+
+    notuncertain = cli_.invoke("outbox", "--mark-sent", "1")
+    assert notuncertain.exit_code == 1 and "solo un mensaje incierto" in notuncertain.stderr
+
+
+def test_statements_send_dry_run_and_real(env) -> None:  # type: ignore[no-untyped-def]
+    cli_, server, ids, url = env
+    dry = cli_.ok("statements", "send", "--dry-run")
+    assert "C-0042" in dry and "maria.garcia@refaccionesbajio.mx" in dry
+    assert "se enviarían 1 · sin correo 1" in dry
+    assert "C-0099 Sin Correo SA no tiene correo" in dry
+    data = json.loads(cli_.ok("statements", "send", "--dry-run", "--json"))
+    assert [w["customer"] for w in data["would_send"]] == ["C-0042"]
+    assert [n["customer"] for n in data["no_email"]] == ["C-0099"]
+    assert outbox_rows(url) == [] and server.messages == []
+
+    assert "ningún cliente" in cli_.invoke("statements", "send", "--assigned", "nadie").stderr
+    with server:
+        real = cli_.invoke("statements", "send", "--overdue")
+        assert real.exit_code == 0, real.stderr
+        assert real.stdout.strip() == "enviados 1 · en cola 0 · fallidos 0 · sin correo 0"  # C-0099: not overdue
+        assert len(server.messages) == 1
+    (row,) = outbox_rows(url)
+    assert row.status == "sent" and row.customer_id == ids["customer"]
+    database = Database(url)
+    try:
+        with database.read() as s:
+            kinds = s.execute(sa.select(tables.activity.c.detail).where(
+                tables.activity.c.customer_id == ids["customer"], tables.activity.c.kind == "statement_sent")).scalars().all()
+    finally:
+        database.dispose()
+    assert len(kinds) == 1 and "cc: maria.garcia@refaccionesbajio.mx" in kinds[0]
