@@ -288,7 +288,13 @@ def list_activity(session: Connection, customer_id: int, *, document_id: int | N
             .outerjoin(T_DOC, T_DOC.c.id == T_ACT.c.document_id)
             .where(T_ACT.c.customer_id == customer_id))
     if document_id is not None:
-        stmt = stmt.where(T_ACT.c.document_id == document_id)
+        # The document's own events, and those of the payments / credit notes applied to it.
+        paid_by = sa.select(T_ALLOC.c.payment_id).where(T_ALLOC.c.document_id == document_id,
+                                                        T_ALLOC.c.payment_id.is_not(None))
+        credited_by = sa.select(T_ALLOC.c.credit_note_id).where(T_ALLOC.c.document_id == document_id,
+                                                                T_ALLOC.c.credit_note_id.is_not(None))
+        stmt = stmt.where(sa.or_(T_ACT.c.document_id == document_id, T_ACT.c.payment_id.in_(paid_by),
+                                 T_ACT.c.document_id.in_(credited_by)))
     stmt = stmt.order_by(T_ACT.c.id.desc()).offset(offset).limit(limit)
     out = []
     for r in session.execute(stmt):

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.binding import ActiveBinding
+from textual.binding import ActiveBinding, Binding
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
@@ -112,4 +112,5 @@ class BaseScreen(Translated, Screen[Any]):
 
 
 class BaseModal(Translated, ModalScreen[Any]):
-    pass
+    # Modal screens do not see the app's non-priority bindings: keep the language switch here.
+    BINDINGS = [Binding("ctrl+l", "app.switch_language", "key.language", id="modal.switch_language", show=False)]

@@ -1,0 +1,482 @@
+"""Shared pieces of the modal forms: translated labels, inline field errors, parsing, save workers.
+
+A form is a ``FormModal``: it composes its fields with ``field_row`` (a label, the input widgets
+and a ``FieldError`` line under them), validates what was typed into plain Python values
+(raising ``FormInvalid`` with one message per field — nothing is written), then runs ``write()``
+in a thread worker inside one ``db.write()`` transaction. A ``DomainError`` from the ledger is
+shown next to the field named by its ``.field`` attribute (or above the buttons when the form has
+no such field). Messages are either ``(translation_key, kwargs)`` — re-translated when the
+operator switches language — or literal text from the ledger; both are drawn with ``literal()``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Button, Input, Select, Static
+
+from ... import i18n
+from ...domain import catalogs
+from ...domain.errors import ConcurrencyError, DomainError
+from ...domain.money import MAX_CENTS
+from ..base import BaseModal, literal
+
+# A modal screen does not inherit the app's (non-priority) bindings: dialogs repeat ctrl+l.
+LANGUAGE_BINDING = Binding("ctrl+l", "app.switch_language", "key.language", id="dialog_switch_language", show=False)
+
+Message = tuple[str, dict[str, Any]] | str
+"""A translation key with its values, or literal text (a ledger message)."""
+
+CURRENCIES = ("MXN", "USD", "EUR")
+_AMOUNT = re.compile(r"^-?\d+(\.\d*)?$|^-?\.\d+$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+# ------------------------------------------------------------------------------------ messages
+def render_message(message: Message, lang: str) -> str:
+    if isinstance(message, tuple):
+        key, values = message
+        return i18n.t(key, lang, **values)
+    return message
+
+
+class FormInvalid(Exception):
+    """What the operator typed cannot be saved: ``{field: message}``."""
+
+    def __init__(self, errors: dict[str, Message]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+class Problems:
+    """Collects one message per field while a form validates, then raises them together."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, Message] = {}
+
+    def add(self, field: str, key: str, **values: Any) -> None:
+        self.errors.setdefault(field, (key, values))
+
+    def __contains__(self, field: str) -> bool:
+        return field in self.errors
+
+    def check(self) -> None:
+        if self.errors:
+            raise FormInvalid(dict(self.errors))
+
+
+# ------------------------------------------------------------------------------------ parsing
+class BadValue(Exception):
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+def parse_cents(text: str, *, allow_zero: bool = False) -> int:
+    """An amount typed by the operator (``1,234.50``, ``$1234.5``) → centavos, exactly.
+
+    More than two decimals is refused rather than rounded: it is almost always a typo.
+    """
+    raw = (text or "").strip()
+    if not raw:
+        raise BadValue("form.err.required")
+    cleaned = raw.replace(",", "").replace("$", "").replace(" ", "")
+    for code in CURRENCIES:
+        if cleaned.upper().endswith(code):
+            cleaned = cleaned[: -len(code)]
+    if not _AMOUNT.match(cleaned):
+        raise BadValue("form.err.amount_invalid", value=raw)
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise BadValue("form.err.amount_invalid", value=raw) from None
+    if value != value.quantize(Decimal("0.01")):
+        raise BadValue("form.err.amount_decimals", value=raw)
+    cents = int(value * 100)
+    if cents < 0 or (cents == 0 and not allow_zero):
+        raise BadValue("form.err.amount_positive")
+    if cents >= MAX_CENTS:
+        raise BadValue("form.err.amount_too_large")
+    return cents
+
+
+def parse_decimal(text: str, *, key: str = "form.err.number_invalid") -> Decimal:
+    raw = (text or "").strip().replace(",", "")
+    if not raw:
+        raise BadValue("form.err.required")
+    if not _AMOUNT.match(raw):
+        raise BadValue(key, value=text.strip())
+    return Decimal(raw)
+
+
+def parse_day(text: str, lang: str, today: date) -> date:
+    try:
+        value = i18n.parse_date(text or "", lang, today=today)
+    except DomainError:
+        if not (text or "").strip():
+            raise BadValue("form.err.required") from None
+        raise BadValue("form.err.date_invalid", value=text.strip()) from None
+    if not 1990 <= value.year <= 2100:
+        raise BadValue("form.err.date_range", value=text.strip())
+    return value
+
+
+def check_uuid(text: str) -> str:
+    value = (text or "").strip().lower()
+    if not value:
+        raise BadValue("form.err.required")
+    if not _UUID.match(value):
+        raise BadValue("form.err.uuid_invalid", value=text.strip())
+    return value
+
+
+def cents_text(cents: int) -> str:
+    """Centavos → what the operator edits: ``1160.00`` (no thousands separators)."""
+    sign = "-" if cents < 0 else ""
+    units, frac = divmod(abs(cents), 100)
+    return f"{sign}{units}.{frac:02d}"
+
+
+def cents_decimal(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+# ------------------------------------------------------------------------------------ widgets
+class TLabel(Static):
+    """Static text from a translation key; re-translated when the language changes.
+
+    Values passed in ``values`` may be untrusted (customer names): the result is a ``Text``, never
+    parsed as markup.
+    """
+
+    def __init__(self, key: str, *, id: str | None = None, classes: str = "", **values: Any) -> None:
+        super().__init__("", id=id, classes=classes)
+        self.key = key
+        self.values = values
+
+    def on_mount(self) -> None:
+        self.relabel()
+
+    def set_key(self, key: str, **values: Any) -> None:
+        self.key = key
+        self.values = values
+        if self.is_mounted:
+            self.relabel()
+
+    def relabel(self) -> None:
+        self.update(literal(i18n.t(self.key, self.app.lang, **self.values)))
+
+
+class TButton(Button):
+    """A button whose label is a translation key."""
+
+    def __init__(self, key: str, *, id: str | None = None, variant: str = "default", classes: str = "") -> None:
+        super().__init__("", id=id, variant=variant, classes=classes)  # type: ignore[arg-type]
+        self.key = key
+
+    def on_mount(self) -> None:
+        self.relabel()
+
+    def relabel(self) -> None:
+        self.label = Text(i18n.t(self.key, self.app.lang))
+
+
+class FieldError(Static):
+    """The inline message under a field; hidden while there is nothing to say."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("", id=f"err-{name}", classes="field-error")
+        self.field = name
+        self.message: Message | None = None
+        self.display = False
+
+    def show(self, message: Message | None) -> None:
+        self.message = message
+        self.relabel()
+
+    def relabel(self) -> None:
+        if self.message is None:
+            self.update("")
+            self.display = False
+        else:
+            self.update(literal("⚠ " + render_message(self.message, self.app.lang)))
+            self.display = True
+
+    @property
+    def text(self) -> str:
+        return "" if self.message is None else render_message(self.message, self.app.lang)
+
+
+def field_row(name: str, label_key: str, *widgets: Widget, classes: str = "") -> Vertical:
+    """``label  [widget…]`` with the field's error line underneath."""
+    return Vertical(
+        Horizontal(TLabel(label_key, classes="field-label"), *widgets, classes="field-line"),
+        FieldError(name),
+        id=f"field-{name}",
+        classes=f"field {classes}".strip(),
+    )
+
+
+def forma_pago_options(lang: str, codes: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    return [(f"{code} {i18n.t(f'forma_pago.{code}', lang)}", code) for code in (codes or catalogs.FORMA_PAGO)]
+
+
+def set_select(select: Select[Any], options: list[tuple[str, Any]], value: Any = Select.NULL) -> None:
+    """Replace a Select's options and choose ``value`` (when it is one of them), without posting
+    ``Select.Changed``. The shown label is refreshed even when the value itself did not change."""
+    with select.prevent(Select.Changed):
+        select.set_options(options)
+        if value is not Select.NULL and any(v == value for _, v in options):
+            select.value = value
+        select.mutate_reactive(Select.value)
+
+
+def relabel_select(select: Select[Any], options: list[tuple[str, Any]]) -> None:
+    """Replace a Select's option labels (language switch) keeping its value."""
+    set_select(select, options, select.value)
+
+
+def explain(exc: BaseException) -> Message:
+    """A ledger refusal as the operator should read it."""
+    if isinstance(exc, ConcurrencyError):
+        return ("form.err.concurrency", {"detail": str(exc)})
+    if isinstance(exc, DomainError):
+        return ("form.err.refused", {"detail": str(exc)})
+    return ("form.err.unexpected", {"detail": f"{type(exc).__name__}: {exc}"})
+
+
+# ------------------------------------------------------------------------------------ the modal
+class FormModal(BaseModal):
+    """A modal form: ctrl+s (or Enter on the last field) saves, Escape cancels."""
+
+    CSS_PATH = "forms.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "form.key.save", id="form_save"),
+        Binding("escape", "cancel", "form.key.cancel", id="form_cancel"),
+        LANGUAGE_BINDING,
+    ]
+    FIELD_ALIASES: dict[str, str] = {}
+    """Ledger ``DomainError.field`` → this form's field name (spaces become underscores first)."""
+    SAVE_KEY = "form.button.save"
+    CLOSE_KEY = "form.button.cancel"
+    SAVE_VARIANT = "primary"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saving = False
+        self.loaded = False
+
+    # -- layout -----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form-box"):
+            yield TLabel(*self.form_title(), id="form-title", classes="form-title")
+            yield from self.compose_body()
+            yield FieldError("form")
+            with Horizontal(classes="form-buttons"):
+                yield TButton(self.save_key(), id="form-save", variant=self.SAVE_VARIANT)
+                yield TButton(self.CLOSE_KEY, id="form-cancel")
+
+    def form_title(self) -> tuple[str]:
+        return ("form.title",)
+
+    def save_key(self) -> str:
+        return self.SAVE_KEY
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    @on(Button.Pressed, "#form-save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, "#form-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field; on the last field it saves."""
+        event.stop()
+        inputs = [w for w in self.focus_chain if isinstance(w, Input)]
+        if inputs and event.input is inputs[-1]:
+            self.action_save()
+        else:
+            self.focus_next()
+
+    def action_cancel(self) -> None:
+        if self.saving:
+            return  # the transaction is running: its result decides what happens
+        self.dismiss(self.cancel_result())
+
+    @property
+    def is_open(self) -> bool:
+        return self.is_attached and self in self.app.screen_stack
+
+    def cancel_result(self) -> Any:
+        return None
+
+    # -- language ---------------------------------------------------------------------------
+    def apply_language(self) -> None:
+        for widget in self.query(TLabel):
+            widget.relabel()
+        for button in self.query(TButton):
+            button.relabel()
+        for error in self.query(FieldError):
+            error.relabel()
+        self.relabel()
+
+    def relabel(self) -> None:
+        """Forms re-translate what TLabel/TButton do not cover (selects, tables, placeholders)."""
+
+    # -- errors -----------------------------------------------------------------------------
+    def clear_errors(self) -> None:
+        for error in self.query(FieldError):
+            error.show(None)
+
+    def field_error(self, name: str) -> FieldError:
+        found = self.query(f"#err-{name}")
+        return found.first(FieldError) if found else self.query_one("#err-form", FieldError)
+
+    def show_errors(self, errors: dict[str, Message]) -> None:
+        first: Widget | None = None
+        for name, message in errors.items():
+            target = self.field_error(name)
+            if target.message is not None and target.field == "form":
+                continue  # keep the first general message
+            target.show(message)
+            if first is None and target.field != "form":
+                first = target
+        if first is not None and first.parent is not None:
+            for widget in first.parent.query("Input, Select, Checkbox, TextArea"):
+                if widget.focusable:
+                    widget.focus()
+                    break
+
+    def map_field(self, field: str | None) -> str:
+        if not field:
+            return "form"
+        name = field.strip().replace(" ", "_")
+        if name.startswith("line_"):
+            return "lines"
+        return self.FIELD_ALIASES.get(name, name)
+
+    def errors_text(self) -> dict[str, str]:
+        """Every visible error message by field (for tests and screen readers)."""
+        return {e.field: e.text for e in self.query(FieldError) if e.message is not None}
+
+    # -- loading ----------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        # Textual runs every class's own on_mount: subclasses override start(), not on_mount().
+        self.relabel()
+        self.start()
+
+    def start(self) -> None:
+        self.run_load()
+
+    def read(self, session: Any) -> Any:
+        """Read what the form needs (worker thread)."""
+        return None
+
+    def loaded_data(self, data: Any) -> None:
+        """Fill the form (event loop)."""
+
+    @work(thread=True, exclusive=True, group="form-load", exit_on_error=False)
+    def run_load(self) -> None:
+        try:
+            db = self.app.database()
+            with db.read() as session:
+                data = self.read(session)
+        except Exception as exc:  # noqa: BLE001 - shown to the operator
+            self.app.call_from_thread(self._load_failed, exc)
+            return
+        self.app.call_from_thread(self._loaded, data)
+
+    async def _loaded(self, data: Any) -> None:
+        if not self.is_open:
+            return
+        result = self.loaded_data(data)
+        if inspect.isawaitable(result):
+            await result
+        self.loaded = True
+
+    def _load_failed(self, exc: BaseException) -> None:
+        if self.is_open:
+            self.field_error("form").show(explain(exc))
+
+    # -- saving -----------------------------------------------------------------------------
+    def validate(self) -> Any:
+        """Read the widgets into a payload or raise ``FormInvalid`` (event loop)."""
+        return None
+
+    def write(self, session: Any, payload: Any) -> Any:
+        """Call the ledger (worker thread, inside one transaction)."""
+        raise NotImplementedError
+
+    def saved(self, result: Any) -> None:
+        self.dismiss(result)
+
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        if not self.loaded:
+            self.field_error("form").show(("form.err.still_loading", {}))
+            return
+        self.clear_errors()
+        try:
+            payload = self.validate()
+        except FormInvalid as invalid:
+            self.show_errors(invalid.errors)
+            return
+        self.saving = True
+        self.run_save(payload)
+
+    @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
+    def run_save(self, payload: Any) -> None:
+        try:
+            db = self.app.database()
+            with db.write() as session:
+                result = self.write(session, payload)
+        except Exception as exc:  # noqa: BLE001 - DomainError goes next to its field, anything else on top
+            self.app.call_from_thread(self._save_failed, exc)
+            return
+        self.app.call_from_thread(self._saved, result)
+
+    def _saved(self, result: Any) -> None:
+        self.saving = False
+        if self.is_open:
+            self.saved(result)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self.saving = False
+        if not self.is_open:
+            return
+        field = self.map_field(getattr(exc, "field", None)) if isinstance(exc, DomainError) else "form"
+        if isinstance(exc, ConcurrencyError):
+            field = "form"
+        self.show_errors({field: self.explain(exc)})
+        self.save_failed(exc)
+
+    def explain(self, exc: BaseException) -> Message:
+        return explain(exc)
+
+    def save_failed(self, exc: BaseException) -> None:
+        """Hook: e.g. reload balances after the ledger refused a stale allocation."""
+
+
+def value_of(select: Select[Any], default: Any = "") -> Any:
+    value = select.value
+    return default if value is Select.NULL else value
