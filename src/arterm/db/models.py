@@ -115,14 +115,17 @@ class Document(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("contract_id", "period_start"),
         sa.Index("ix_document_customer_issue", "customer_id", "issue_date"),
-        # Open receivables only: what aging and the customer list aggregate over.
+        # Open receivables only: what aging and the customer list aggregate over. Covering (every
+        # column those queries read, status included) so SQLite never touches the table rows.
         sa.Index(
             "ix_document_open",
             "customer_id",
-            "kind",
             "currency",
+            "kind",
             "due_date",
+            "issue_date",
             "balance_cents",
+            "status",
             sqlite_where=sa.text("status = 'current'"),
             postgresql_where=sa.text("status = 'current'"),
         ),

@@ -188,7 +188,9 @@ class _Generator:
                 if pay_on <= self.today and rng.random() < 0.96:
                     self._payment(cid, pay_on, remaining, [(doc, remaining)], "direct_debit", contract["dd_forma_pago"], out, events, contract["id"])
                 continue
-            if rng.random() > p_pay:
+            # Collectors chase old debts: past five months nearly everything ends up paid.
+            age = (self.today - doc["issue_date"]).days
+            if rng.random() > (p_pay if age < 150 else max(p_pay, 0.97)):
                 continue
             pay_on = doc["due_date"] + timedelta(days=rng.randint(*delay))
             pay_on = max(pay_on, doc["issue_date"])

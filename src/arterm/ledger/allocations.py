@@ -65,7 +65,7 @@ def plan_oldest(session: Connection, source: Source, amount_cents: int) -> list[
         sa.select(T_DOC.c.id, T_DOC.c.balance_cents)
         .where(
             T_DOC.c.customer_id == source.customer_id,
-            T_DOC.c.status == "current",
+            T_DOC.c.status == sa.literal_column("'current'"),  # literal: lets SQLite use ix_document_open
             T_DOC.c.kind.in_(RECEIVABLE_KINDS),
             T_DOC.c.currency == source.currency,
             T_DOC.c.balance_cents > 0,

@@ -14,3 +14,9 @@ T_OP = tables.operator
 T_CONTRACT = tables.contract
 RECEIVABLE_KINDS = ("invoice", "sales_note")
 ACTIVE_PAYMENT = ("applied", "partial", "unapplied")
+
+import sqlalchemy as _sa  # noqa: E402
+
+# A literal (not a bound parameter): SQLite only uses the partial index ix_document_open when the
+# query's WHERE repeats its predicate ``status = 'current'`` word for word.
+DOC_OPEN = T_DOC.c.status == _sa.literal_column("'current'")

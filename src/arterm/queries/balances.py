@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain.aging import DEFAULT_BUCKETS, bucket_keys, due_date_bounds
-from ._tables import ACTIVE_PAYMENT, RECEIVABLE_KINDS, T_ALLOC, T_BALANCE, T_CUSTOMER, T_DOC, T_OP, T_PAY
+from ._tables import ACTIVE_PAYMENT, DOC_OPEN, RECEIVABLE_KINDS, T_ALLOC, T_BALANCE, T_CUSTOMER, T_DOC, T_OP, T_PAY
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def open_items(as_of: date, *, historical: bool, customer_ids: Iterable[int] | N
     if not historical:
         stmt = sa.select(
             T_DOC.c.customer_id, T_DOC.c.currency, T_DOC.c.due_date, T_DOC.c.balance_cents.label("bal")
-        ).where(T_DOC.c.status == "current", T_DOC.c.kind.in_(RECEIVABLE_KINDS), T_DOC.c.issue_date <= as_of)
+        ).where(DOC_OPEN, T_DOC.c.kind.in_(RECEIVABLE_KINDS), T_DOC.c.issue_date <= as_of)
     else:
         paid = (
             sa.select(sa.func.coalesce(sa.func.sum(T_ALLOC.c.amount_cents), 0))

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain.errors import NotFound
-from ._tables import T_ACT, T_ALLOC, T_CONTRACT, T_DOC, T_LINE, T_NOTE, T_OP, T_PAY
+from ._tables import DOC_OPEN, T_ACT, T_ALLOC, T_CONTRACT, T_DOC, T_LINE, T_NOTE, T_OP, T_PAY
 
 
 def reference(series: str, folio: str, doc_id: int) -> str:
@@ -169,7 +169,7 @@ def list_documents(session: Connection, customer_id: int, *, kinds: tuple[str, .
     as_of = as_of or date.today()
     stmt = sa.select(*_DOC_COLS).where(T_DOC.c.customer_id == customer_id, T_DOC.c.kind.in_(kinds))
     if only_open:
-        stmt = stmt.where(T_DOC.c.status == "current", T_DOC.c.balance_cents > 0).order_by(T_DOC.c.due_date, T_DOC.c.id)
+        stmt = stmt.where(DOC_OPEN, T_DOC.c.balance_cents > 0).order_by(T_DOC.c.due_date, T_DOC.c.id)
     else:
         stmt = stmt.order_by(T_DOC.c.issue_date.desc(), T_DOC.c.id.desc())
     return [_doc_row(r, as_of) for r in session.execute(stmt.offset(offset).limit(limit))]
