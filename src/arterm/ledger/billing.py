@@ -92,6 +92,15 @@ def _lock_contract(session: Connection, contract_id: int) -> q.ContractInfo:
     return q.contract_from_row(row)
 
 
+def _whole(value: Any, field: str) -> int:
+    if isinstance(value, bool):
+        raise DomainError(f"{field}: not a whole number", field=field)
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise DomainError(f"{field}: {value!r} is not a whole number", field=field) from None
+
+
 def _fmt_value(value: Any) -> str:
     if value is None:
         return "—"
@@ -155,17 +164,20 @@ def update_contract(
     if end_date is not _UNSET:
         values["end_date"] = None if end_date is None else check_date(end_date, field="end date")
     if periods is not _UNSET:
-        if periods is not None and int(periods) < 1:
+        periods = None if periods is None else _whole(periods, "periods")
+        if periods is not None and periods < 1:
             raise DomainError("number of periods must be at least 1", field="periods")
-        values["periods"] = None if periods is None else int(periods)
+        values["periods"] = periods
     if billing_day is not _UNSET:
-        if billing_day is not None and not 1 <= int(billing_day) <= 31:
+        billing_day = None if billing_day is None else _whole(billing_day, "billing_day")
+        if billing_day is not None and not 1 <= billing_day <= 31:
             raise DomainError("billing day must be between 1 and 31", field="billing_day")
-        values["billing_day"] = None if billing_day is None else int(billing_day)
+        values["billing_day"] = billing_day
     if payment_terms_days is not _UNSET:
-        if payment_terms_days is not None and not 0 <= int(payment_terms_days) <= 365:
+        terms = None if payment_terms_days is None else _whole(payment_terms_days, "payment_terms_days")
+        if terms is not None and not 0 <= terms <= 365:
             raise DomainError("payment terms: between 0 and 365 days", field="payment_terms_days")
-        values["payment_terms_days"] = None if payment_terms_days is None else int(payment_terms_days)
+        values["payment_terms_days"] = terms
     if metodo_pago is not _UNSET:
         values["metodo_pago"] = catalogs.check_metodo_pago(metodo_pago)
         values["forma_pago"] = "99" if values["metodo_pago"] == "PPD" else "03"
@@ -186,7 +198,8 @@ def update_contract(
         sched.periods(new["start_date"], new["frequency"], billing_day=new["billing_day"], end=new["end_date"],
                       count=new["periods"])
     except DomainError as exc:
-        raise DomainError(str(exc).replace("end:", "end date:"), field="end_date" if exc.field == "end" else exc.field) from None
+        field = {"end": "end_date", "start": "start_date", "count": "periods"}.get(exc.field or "", exc.field)
+        raise DomainError(str(exc), field=field) from None
     billed = sorted(q.billed_starts(session, [contract_id])[contract_id])
     if billed:
         for key, label in (("frequency", "frequency"), ("start_date", "start date"), ("billing_day", "billing day"),
