@@ -1,4 +1,9 @@
-"""The Textual application: paints first, opens the database in a worker, then the screens fill in."""
+"""The Textual application: paints first, opens the database in a worker, then the screens fill in.
+
+Nothing heavy is imported at module level (no SQLAlchemy/SQLModel): the first frame goes out while
+a worker imports the database layer and opens the database (``python -X importtime -c "import
+arterm.tui.app, arterm.tui.screens.customers"`` shows no sqlalchemy).
+"""
 
 from __future__ import annotations
 
@@ -10,23 +15,99 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from .. import i18n
 from ..config import Settings
+from .commands import CustomerCommands, screen_commands
 
 if TYPE_CHECKING:
     from ..db.engine import Database
 
 
+def describe_error(error: BaseException) -> str:
+    """A short, operator-readable reason for a database/driver error (no SQL, no traceback links)."""
+    orig = getattr(error, "orig", None)  # sqlalchemy.exc.DBAPIError wraps the driver's error
+    if orig is not None:
+        error = orig
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text
+
+
+class KeysScreen(ModalScreen[None]):
+    """The keys of the screen underneath (``?``/F1): this screen's own first, then the app's,
+    translated. Textual's built-in key panel would list every text-editing key of the focused
+    input, in English, before them."""
+
+    BINDINGS = [Binding("escape,f1,question_mark,q", "dismiss", "key.back", id="keys.close")]
+    DEFAULT_CSS = """
+    KeysScreen > VerticalScroll {
+        width: 64; max-height: 100%; height: auto; background: $panel; border-left: tall $accent;
+        padding: 0 1;
+    }
+    """
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.rows = rows  # (section, keys, description)
+
+    def compose(self) -> Any:
+        from rich.table import Table
+        from rich.text import Text
+        from textual.containers import VerticalScroll
+        from textual.widgets import Static
+
+        app: Any = self.app
+        table = Table.grid(padding=(0, 2))
+        table.add_column(justify="right", style="bold")
+        table.add_column()
+        section = ""
+        for where, keys, description in self.rows:
+            if where != section:
+                section = where
+                table.add_row("", Text(app.tr(where), style="bold"))
+            table.add_row(Text(keys), Text(description))
+        table.add_row("", "")
+        table.add_row(Text("esc f1"), Text(app.tr("ui.close"), style="italic"))
+        with VerticalScroll():
+            yield Static(table)
+
+    @staticmethod
+    def rows_for(app: App[Any], screen: Screen[Any]) -> list[tuple[str, str, str]]:
+        mine: dict[tuple[str, str], list[str]] = {}
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not (binding.id and binding.description) or binding.id.startswith("virtual_table."):
+                continue  # Textual's own editing/scrolling keys
+            where = "keys.global" if active.node is app else "keys.screen"
+            mine.setdefault((where, binding.description), []).append(app.get_key_display(binding))
+        ordered = sorted(mine.items(), key=lambda item: item[0][0] != "keys.screen")
+        return [(where, " ".join(dict.fromkeys(keys)), description) for (where, description), keys in ordered]
+
+
+def _customers_screen() -> Screen[Any]:
+    from .screens.customers import CustomersScreen
+
+    return CustomersScreen()
+
+
 class ArtermApp(App[None]):
     TITLE = "arterm"
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {CustomerCommands}
+    # The customers screen is the root of the stack (Escape never leaves it). As a mode, its .tcss
+    # is loaded with it; it is imported on first use.
+    MODES = {"customers": lambda: _customers_screen()}
+    DEFAULT_MODE = "customers"
+    # Every binding has an id: ``[ui] keymap = { help = "f1", "customers.new" = "f5" }`` remaps it.
     BINDINGS = [
         Binding("ctrl+l", "switch_language", "key.language", id="switch_language", tooltip="Español / English"),
-        Binding("f2", "change_theme", "key.theme", id="change_theme", show=False),
-        Binding("question_mark", "toggle_help", "key.help", id="help"),
+        Binding("f2", "change_theme", "key.theme", id="change_theme"),
+        # "?" types a question mark while the search box has focus; F1 works everywhere.
+        Binding("f1,question_mark", "toggle_help", "key.help", id="help"),
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("ctrl+p", "command_palette", "key.palette", id="command_palette", show=False, priority=True),
         Binding("ctrl+q", "quit", "key.quit", id="quit", priority=True),
     ]
 
@@ -46,36 +127,43 @@ class ArtermApp(App[None]):
         if settings.ui.theme:
             self.theme = settings.ui.theme
 
+
     # ------------------------------------------------------------------------------- database
     def on_mount(self) -> None:
         if self.settings.ui.keymap:
-            self.set_keymap(self.settings.ui.keymap)
-        from .screens.customers import CustomersScreen
-
-        self.push_screen(CustomersScreen())
+            self.apply_keymap(self.settings.ui.keymap)
         if self._db is None:
             self._open_database()
+        if self._today is None:  # a fixed business date means a test or a replay: no catch-up billing
+            from .dialogs.billing_prompt import maybe_bill_on_start
+
+            self.run_worker(maybe_bill_on_start(self), group="billing-on-start", exit_on_error=False)
 
     @work(thread=True, exclusive=True, group="open-database", exit_on_error=False)
     def _open_database(self) -> None:
-        from ..db.engine import DatabaseError, open_database
-        from ..db.migrate import SchemaError
-
         try:
+            from ..db.engine import open_database
+
             self._db = open_database(self.url)
-        except (DatabaseError, SchemaError, Exception) as exc:  # noqa: BLE001 - shown to the operator
-            self._db_error = str(exc)
-            self.call_from_thread(self.notify, str(exc), title=self.tr("ui.error"), severity="error", timeout=30)
+        except Exception as exc:  # noqa: BLE001 - shown to the operator, the app keeps running
+            self._db_error = describe_error(exc)
+            self.call_from_thread(self.notify, self._db_error, title=self.tr("ui.database_error"),
+                                  severity="error", timeout=30)
         finally:
             self._db_ready.set()
 
     def database(self, timeout: float = 60.0) -> Database:
         """The open database (call from a worker thread: waits while it is being opened)."""
         if not self._db_ready.wait(timeout):
-            raise RuntimeError("the database is still opening")
+            raise RuntimeError(self.tr("ui.database_opening"))
         if self._db is None:
-            raise RuntimeError(self._db_error or "no database")
+            raise RuntimeError(f"{self.tr('ui.database_error')}: {self._db_error or '?'}")
         return self._db
+
+    @property
+    def database_error(self) -> str | None:
+        """Why the database could not be opened (already shown to the operator), if it failed."""
+        return self._db_error
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Any worker error becomes a visible message; the app keeps running."""
@@ -83,12 +171,51 @@ class ArtermApp(App[None]):
             from ..domain.errors import DomainError
 
             error = event.worker.error
-            text = str(error) if isinstance(error, DomainError | RuntimeError) else f"{type(error).__name__}: {error}"
+            text = str(error) if isinstance(error, DomainError | RuntimeError) else describe_error(error)
             self.notify(text, title=self.tr("ui.error"), severity="error", timeout=10)
 
     def today(self) -> date:
         """The business date screens compute overdue/aging against (``date.today()`` unless fixed)."""
         return self._today or date.today()
+
+    # ------------------------------------------------------------------------------- keys
+    def apply_keymap(self, keymap: dict[str, str]) -> None:
+        """Remap bindings by id (``[ui] keymap``); keeps the footer's palette key in step."""
+        self.set_keymap(keymap)
+        palette = keymap.get("command_palette")
+        if palette:
+            self.COMMAND_PALETTE_BINDING = self._normalize_keymap({"p": palette})["p"].split(",")[0]
+
+    def action_back(self) -> None:
+        """Escape: close a dialog (as cancelled) or return to the previous screen."""
+        screen = self.screen
+        if isinstance(screen, ModalScreen):
+            screen.dismiss(None)
+        elif len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back" and len(self.screen_stack) <= 1:
+            return False  # nothing to go back to: hide it from the footer
+        return True
+
+    def action_toggle_help(self) -> None:
+        if isinstance(self.screen, KeysScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(KeysScreen(KeysScreen.rows_for(self, self.screen)))
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=self.tr("ui.palette_placeholder")))
+
+    def action_change_theme(self) -> None:
+        from textual.command import CommandPalette
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPalette(providers=[ThemeProvider], placeholder=self.tr("cmd.theme_placeholder")))
 
     # ----------------------------------------------------------------------------------- text
     def tr(self, key: str, **kwargs: Any) -> str:
@@ -106,18 +233,28 @@ class ArtermApp(App[None]):
             screen.refresh_bindings()
         self.notify(self.tr("ui.language_set"), timeout=2)
 
-    def action_toggle_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
-        else:
-            self.action_show_help_panel()
-
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """The palette's own commands, translated (Textual's are English only)."""
         yield SystemCommand(self.tr("cmd.switch_language"), self.tr("cmd.switch_language_help"),
                             self.action_switch_language)
-        from .commands import screen_commands
+        yield SystemCommand(self.tr("cmd.change_theme"), self.tr("cmd.change_theme_help"), self.action_change_theme)
+        yield SystemCommand(self.tr("cmd.show_keys"), self.tr("cmd.show_keys_help"), self.action_toggle_help)
+        if len(self.screen_stack) > 1:
+            yield SystemCommand(self.tr("cmd.back"), self.tr("cmd.back_help"), self.action_back)
+        yield SystemCommand(self.tr("cmd.screenshot"), self.tr("cmd.screenshot_help"),
+                            lambda: self.set_timer(0.1, self.deliver_screenshot))
+        yield SystemCommand(self.tr("cmd.quit"), self.tr("cmd.quit_help"), self.action_quit)
+        from .screens.outbox import palette_commands as outbox_commands
 
+        for label, help_key, callback in outbox_commands(self):
+            yield SystemCommand(self.tr(label), self.tr(help_key), callback)
+        try:
+            from .dialogs.import_cfdi import palette_commands as import_commands
+        except ImportError:  # pragma: no cover - the CFDI import dialog is optional
+            import_commands = None
+        if import_commands is not None:
+            for label, help_key, callback in import_commands(self):
+                yield SystemCommand(self.tr(label), self.tr(help_key), callback)
         yield from screen_commands(self, screen)
 
 

@@ -1,0 +1,142 @@
+"""Row providers for `VirtualTable` over the read models in ``arterm.queries``.
+
+A provider is one query (search text, sort, filters) frozen at creation: the table calls its
+``count()`` and ``fetch(offset, limit)`` from worker threads, so each call opens its own read
+transaction (``app.database().read()``) and never touches widgets. Cells are formatted here, in
+the worker thread (money per language; untrusted values stay plain strings, which the table draws
+literally).
+
+Imports of the database layer (SQLAlchemy) happen inside the methods, on the worker thread, so
+importing this module costs nothing before the first paint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from .. import i18n
+
+if TYPE_CHECKING:
+    from ..db.engine import Database
+    from ..queries.customers import CustomerRow
+
+Row = tuple[int, Sequence[str | Text]]
+
+SORTS = ("name", "balance", "overdue")
+"""Sorts offered on the customers screen, in the order ctrl+s cycles through them."""
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    """What the customers screen asks for: search text, sort and quick filters."""
+
+    text: str = ""
+    sort: str = "name"
+    only_overdue: bool = False
+    mine: bool = False
+
+    @property
+    def descending(self) -> bool:
+        return self.sort in ("balance", "overdue")  # who owes most comes first
+
+
+@dataclass
+class CustomerRows:
+    """`VirtualTable` provider: one page of ``queries.customers.search_customers`` per fetch."""
+
+    database: Callable[[], Database]
+    query: CustomerQuery
+    operator: str
+    as_of: date
+    lang: str = "es"
+    overdue_style: str = ""
+    """Rich style for a non-zero overdue amount (resolved from the theme on the event loop)."""
+    money_width: int = 16
+    """Width of the money columns (amounts that do not fit drop their symbol, then their code)."""
+    allow_estimate: bool = True
+    """The first count may be an estimate when the exact one would scan every customer."""
+    exact: int | None = None
+    """The exact number of matches, once counted."""
+    estimated: int | None = None
+    """The estimate handed to the table, if one was (see ``queries.customers.estimate_customers``)."""
+
+    @property
+    def _assigned(self) -> str | None:
+        return self.operator if self.query.mine else None
+
+    @property
+    def approximate(self) -> bool:
+        """The table shows an estimated count; ``count_exactly()`` will replace it."""
+        return self.exact is None and self.estimated is not None
+
+    def count(self) -> int:
+        if self.exact is not None:
+            return self.exact
+        if self.allow_estimate and self.estimated is None:
+            from ..queries.customers import estimate_customers
+
+            with self.database().read() as session:
+                estimate = estimate_customers(session, self.query.text, only_overdue=self.query.only_overdue,
+                                              assigned=self._assigned, as_of=self.as_of)
+            if estimate is not None:
+                self.estimated = estimate
+                return estimate
+        return self.count_exactly()
+
+    def forget_count(self) -> None:
+        """The data may have changed (a refresh): count again next time."""
+        self.exact = None
+        self.estimated = None
+
+    def count_exactly(self) -> int:
+        from ..queries.customers import count_customers
+
+        with self.database().read() as session:
+            self.exact = count_customers(session, self.query.text, only_overdue=self.query.only_overdue,
+                                         assigned=self._assigned, as_of=self.as_of)
+        return self.exact
+
+    def fetch(self, offset: int, limit: int) -> list[Row]:
+        from ..queries.customers import search_customers
+
+        query = self.query
+        with self.database().read() as session:
+            rows = search_customers(session, query.text, offset=offset, limit=limit, sort=query.sort,
+                                    descending=query.descending, only_overdue=query.only_overdue,
+                                    assigned=self._assigned, as_of=self.as_of)
+        return [self.cells(row) for row in rows]
+
+    def money(self, cents: int, currency: str) -> str:
+        return fit_money(cents, currency, self.lang, self.money_width)
+
+    def cells(self, row: CustomerRow) -> Row:
+        overdue: str | Text = self.money(row.overdue, row.currency)
+        if row.overdue > 0 and self.overdue_style:
+            # A span, not Text(style=...): VirtualTable draws a Text's spans but not its base style.
+            overdue = Text(overdue)
+            overdue.stylize(self.overdue_style)
+        return row.id, (
+            row.identifier,
+            row.name,
+            row.rfc,
+            row.assigned,
+            self.money(row.current, row.currency),
+            overdue,
+            self.money(row.total, row.currency),
+        )
+
+
+def fit_money(cents: int, currency: str, lang: str, width: int) -> str:
+    """``$12,345.67 MXN``; when that is wider than the column, the symbol goes first, then the
+    code (``1,065,669.08 MXN``, ``10,000,000.00``): an amount is never cut."""
+    text = i18n.fmt_money(cents, currency, lang)
+    if len(text) <= width:
+        return text
+    amount = i18n.fmt_amount(cents, lang)
+    with_code = f"{amount} {currency}" if currency else amount
+    return with_code if len(with_code) <= width else amount

@@ -1,0 +1,224 @@
+"""The app shell: start screen, Escape/back, help, palette, theme, language, keymap, errors and what
+is imported before the first paint. Real SQLite database, fixed business date."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import ComposeResult
+from textual.worker import WorkerFailed
+from textual.widgets import Footer, Static
+
+from arterm.config import Settings, UiSettings
+from arterm.db.engine import Database
+from arterm.tui.app import ArtermApp, KeysScreen, describe_error
+from arterm.tui.base import BaseScreen
+from arterm.tui.screens.customers import CustomersScreen
+
+TODAY = date(2026, 11, 28)
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:  # SQLite only: the shell does not depend on the engine
+    database = Database(f"sqlite:///{tmp_path / 'app.db'}")
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+def make_app(db: Database, **ui: Any) -> ArtermApp:
+    settings = Settings(ui=UiSettings(**{"language": "es", **ui}))
+    return ArtermApp(settings=settings, url=str(db.url), operator="tester", database=db, today=TODAY)
+
+
+async def settle(pilot: Any) -> None:
+    try:
+        await pilot.app.workers.wait_for_complete()
+    except WorkerFailed:
+        pass  # reported by the app (see test_a_failing_worker_becomes_a_notification)
+    await pilot.pause()
+    await pilot.pause()
+
+
+def footer(app: ArtermApp) -> str:
+    return app.screen._compositor.render_strips()[-1].text
+
+
+def text(app: ArtermApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+class Plain(BaseScreen):
+    def compose(self) -> ComposeResult:
+        yield Static("pantalla empujada")
+        yield Footer()
+
+
+def test_nothing_heavy_is_imported_before_the_first_paint() -> None:
+    """The app module and the start screen import neither SQLAlchemy nor SQLModel/pydantic."""
+    code = ("import sys, arterm.tui.app, arterm.tui.screens.customers, arterm.tui.providers;"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'sqlmodel', 'pydantic', 'alembic'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+
+
+async def test_starts_on_the_customers_screen_with_the_search_focused(db: Database) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen) and len(app.screen_stack) == 1
+        assert app.focused is app.screen.query_one("#customers-search")
+        assert "Regresar" not in footer(app)  # nothing to go back to
+        assert "^p Comandos" in footer(app) and "f1 Ayuda" in footer(app)
+
+
+async def test_escape_goes_back(db: Database) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(Plain())
+        await settle(pilot)
+        assert "esc Regresar" in footer(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)
+        await pilot.press("escape")  # on the start screen Escape stays there
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen) and app.is_running
+
+
+async def test_keys_help_with_f1_and_question_mark(db: Database) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, KeysScreen)
+        panel = text(app)
+        # This screen's keys first, then the app's, translated; no text-editing keys of the input.
+        assert panel.index("En esta pantalla") < panel.index("^s  Ordenar") < panel.index("En toda la aplicación")
+        assert panel.index("En toda la aplicación") < panel.index("^l  Idioma")
+        assert "Delete" not in panel and "Move cursor" not in panel
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, CustomersScreen)
+        app.screen.query_one("CustomerTable").focus()
+        await pilot.press("question_mark")  # "?" types in the search box, but works elsewhere
+        await pilot.pause()
+        assert isinstance(app.screen, KeysScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CustomersScreen)
+        await pilot.press("slash", "question_mark")  # in the search box it is a character
+        assert app.screen.query_one("#customers-search").value == "?"  # type: ignore[attr-defined]
+
+
+async def test_palette_commands_are_translated(db: Database) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert "Buscar un comando o un cliente" in text(app)
+        await pilot.press(*"tema")
+        await pilot.pause(0.3)
+        assert "Cambiar tema" in text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Buscar un tema" in text(app)
+        await pilot.press(*"nord")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.theme == "nord" and isinstance(app.screen, CustomersScreen)
+
+
+async def test_f2_changes_the_theme(db: Database) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f2", *"gruvbox")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.theme == "gruvbox"
+
+
+@pytest.mark.parametrize(("lang_env", "configured", "expected"), [
+    ("en_US.UTF-8", "", "en"), ("es_MX.UTF-8", "", "es"), ("en_US.UTF-8", "es", "es"), ("es_MX.UTF-8", "en", "en")])
+async def test_language_from_config_or_lang(db: Database, monkeypatch: pytest.MonkeyPatch, lang_env: str,
+                                            configured: str, expected: str) -> None:
+    monkeypatch.setenv("LANG", lang_env)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.delenv("ARTERM_LANG", raising=False)
+    app = make_app(db, language=configured)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.lang == expected
+        assert ("Salir" if expected == "es" else "Quit") in footer(app)
+
+
+async def test_switch_language_updates_every_screen_in_the_stack(db: Database) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await app.push_screen(Plain())
+        await settle(pilot)
+        assert "Regresar" in footer(app)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert "Back" in footer(app) and "Language" in footer(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Customers" in text(app) and "Clientes" not in text(app)
+
+
+async def test_app_level_keymap(db: Database) -> None:
+    app = make_app(db, keymap={"help": "f10", "command_palette": "f12", "quit": "ctrl+x"})
+    async with app.run_test(size=(140, 40)) as pilot:  # longer key names: a wider footer
+        await settle(pilot)
+        assert "f10 Ayuda" in footer(app) and "f12 Comandos" in footer(app) and "^x Salir" in footer(app)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, CustomersScreen)
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, KeysScreen)
+        await pilot.press("escape", "f12")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CommandPalette"
+
+
+async def test_a_failing_worker_becomes_a_notification(db: Database) -> None:
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        def boom() -> None:
+            raise ValueError("algo falló")
+
+        app.run_worker(boom, thread=True, exit_on_error=False)
+        await settle(pilot)
+        assert any("algo falló" in n.message and n.severity == "error" for n in app._notifications)
+        assert app.is_running
+
+
+def test_describe_error_keeps_the_driver_message_only() -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as conn:
+        try:
+            conn.execute(sa.text("SELECT * FROM missing_table"))
+        except sa.exc.DBAPIError as exc:
+            assert describe_error(exc) == "no such table: missing_table"
+    assert describe_error(RuntimeError("")) == "RuntimeError"
