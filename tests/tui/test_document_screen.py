@@ -115,8 +115,9 @@ async def test_document_screen_shows_header_lines_totals_allocations_and_activit
         assert lines[1][1] == "Refacciones"
         assert table_rows(screen, "#doc-allocations") == [["Pago #1", "01/10/2026", "$300.00 MXN", ""]]
         activity = table_rows(screen, "#doc-activity")
-        assert [r[1] for r in activity] == ["Factura emitida"]
-        assert activity[0][0] == "15/09/2026" and activity[0][2] == "$1,450.00 MXN"
+        # Newest first: the payment applied to it, then the invoice itself.
+        assert [r[1] for r in activity] == ["Pago registrado", "Factura emitida"]
+        assert activity[1][0] == "15/09/2026" and activity[1][2] == "$1,450.00 MXN"
 
 
 async def test_credit_note_screen_shows_what_it_was_applied_to(led: Ledger) -> None:
