@@ -23,6 +23,23 @@ sequence = sa.Table(
     sa.Column('value', sa.BigInteger(), default=0, nullable=False),
 )
 
+billing_run = sa.Table(
+    'billing_run',
+    metadata,
+    sa.Column('id', sa.Integer(), primary_key=True),
+    sa.Column('started_at', UtcDateTime(), nullable=False),
+    sa.Column('finished_at', UtcDateTime(), nullable=True),
+    sa.Column('until_date', sa.Date(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), sa.ForeignKey('operator.id'), nullable=True),
+    sa.Column('host', sa.String(100), default='', nullable=False),
+    sa.Column('pid', sa.Integer(), default=0, nullable=False),
+    sa.Column('status', sa.String(10), default='running', nullable=False),
+    sa.Column('issued', sa.Integer(), default=0, nullable=False),
+    sa.Column('already', sa.Integer(), default=0, nullable=False),
+    sa.Column('charges', sa.Integer(), default=0, nullable=False),
+    sa.Column('detail', sa.String(2000), default='', nullable=False),
+)
+
 customer = sa.Table(
     'customer',
     metadata,
@@ -91,6 +108,48 @@ customer_balance = sa.Table(
     sa.Column('credit_cents', sa.BigInteger(), default=0, nullable=False),
 )
 
+mail_outbox = sa.Table(
+    'mail_outbox',
+    metadata,
+    sa.Column('id', sa.Integer(), primary_key=True),
+    sa.Column('customer_id', sa.Integer(), sa.ForeignKey('customer.id'), nullable=False, index=True),
+    sa.Column('kind', sa.String(20), default='statement', nullable=False),
+    sa.Column('status', sa.String(10), default='queued', nullable=False),
+    sa.Column('sender', sa.String(254), nullable=False),
+    sa.Column('to_addrs', sa.String(2000), nullable=False),
+    sa.Column('cc_addrs', sa.String(2000), default='', nullable=False),
+    sa.Column('bcc_addrs', sa.String(2000), default='', nullable=False),
+    sa.Column('subject', sa.String(500), default='', nullable=False),
+    sa.Column('message_id', sa.String(250), nullable=False, unique=True),
+    sa.Column('message', sa.String(), default='', nullable=False),
+    sa.Column('period_from', sa.Date(), nullable=True),
+    sa.Column('period_to', sa.Date(), nullable=True),
+    sa.Column('attempts', sa.Integer(), default=0, nullable=False),
+    sa.Column('last_error', sa.String(2000), default='', nullable=False),
+    sa.Column('claim_token', sa.String(36), nullable=True),
+    sa.Column('claimed_at', UtcDateTime(), nullable=True),
+    sa.Column('sent_at', UtcDateTime(), nullable=True),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
+    sa.Column('created_by', sa.Integer(), sa.ForeignKey('operator.id'), nullable=True),
+    sa.Column('updated_at', UtcDateTime(), nullable=False),
+    sa.Index('ix_mail_outbox_status_id', 'status', 'id'),
+)
+
+contract_hold = sa.Table(
+    'contract_hold',
+    metadata,
+    sa.Column('id', sa.Integer(), primary_key=True),
+    sa.Column('contract_id', sa.Integer(), sa.ForeignKey('contract.id'), nullable=False),
+    sa.Column('kind', sa.String(8), nullable=False),
+    sa.Column('start_on', sa.Date(), nullable=False),
+    sa.Column('end_on', sa.Date(), nullable=True),
+    sa.Column('reason', sa.String(500), default='', nullable=False),
+    sa.Column('end_reason', sa.String(500), default='', nullable=False),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
+    sa.Column('created_by', sa.Integer(), sa.ForeignKey('operator.id'), nullable=True),
+    sa.Index('ix_contract_hold_contract', 'contract_id', 'start_on'),
+)
+
 document = sa.Table(
     'document',
     metadata,
@@ -122,7 +181,7 @@ document = sa.Table(
     sa.Column('version', sa.Integer(), default=1, nullable=False),
     sa.UniqueConstraint('contract_id', 'period_start'),
     sa.Index('ix_document_customer_issue', 'customer_id', 'issue_date'),
-    sa.Index('ix_document_open', 'customer_id', 'kind', 'currency', 'due_date', 'balance_cents', sqlite_where=sa.text("status = 'current'"), postgresql_where=sa.text("status = 'current'")),
+    sa.Index('ix_document_open', 'customer_id', 'currency', 'kind', 'due_date', 'issue_date', 'balance_cents', 'status', sqlite_where=sa.text("status = 'current'"), postgresql_where=sa.text("status = 'current'")),
 )
 
 payment = sa.Table(
@@ -184,6 +243,17 @@ allocation = sa.Table(
     sa.Column('reversed_on', sa.Date(), nullable=True),
     sa.Column('created_at', UtcDateTime(), nullable=False),
     sa.Column('created_by', sa.Integer(), sa.ForeignKey('operator.id'), nullable=True),
+)
+
+direct_debit_charge = sa.Table(
+    'direct_debit_charge',
+    metadata,
+    sa.Column('payment_id', sa.Integer(), sa.ForeignKey('payment.id'), primary_key=True),
+    sa.Column('document_id', sa.Integer(), sa.ForeignKey('document.id'), nullable=False, index=True),
+    sa.Column('contract_id', sa.Integer(), sa.ForeignKey('contract.id'), nullable=False, index=True),
+    sa.Column('scheduled_on', sa.Date(), nullable=False),
+    sa.Column('decided_on', sa.Date(), nullable=True),
+    sa.Column('decided_by', sa.Integer(), sa.ForeignKey('operator.id'), nullable=True),
 )
 
 document_line = sa.Table(
