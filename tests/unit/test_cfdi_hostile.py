@@ -471,3 +471,112 @@ def test_any_attribute_value_only_raises_cfdi_error(attr: bytes, value: str) -> 
     for base in (VALID, REP_SAMPLE):
         data = pattern.sub(lambda m: m.group(1) + value.encode("utf-8") + m.group(2), base, count=1)
         _only_cfdi_error(data)
+
+
+# --------------------------------------------------------------------------------------------
+# Where files come from (cfdi/sources.py): folders and zip archives, read safely
+# --------------------------------------------------------------------------------------------
+
+import struct  # noqa: E402
+import zipfile  # noqa: E402
+
+from arterm.cfdi.sources import Reader, collect, unsafe_member_name  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("name", "unsafe"),
+    [("a.xml", False), ("dir/sub/a.xml", False), ("..a.xml", False), ("a..xml", False), ("../a.xml", True),
+     ("dir/../../a.xml", True), ("/etc/a.xml", True), ("\\\\server\\a.xml", True), ("C:\\a.xml", True),
+     ("c:a.xml", True), ("dir\\..\\..\\a.xml", True), ("", True), ("a\x00.xml", True)],
+)
+def test_unsafe_member_names(name: str, unsafe: bool) -> None:
+    assert unsafe_member_name(name) is unsafe
+
+
+def test_folders_are_walked_sorted_reading_only_xml_and_zip(tmp_path: Path) -> None:
+    (tmp_path / "b" / "c").mkdir(parents=True)
+    (tmp_path / "b" / "c" / "z.XML").write_bytes(VALID)
+    (tmp_path / "b" / "a.xml").write_bytes(VALID)
+    (tmp_path / "b" / "a.pdf").write_bytes(b"%PDF")
+    (tmp_path / "notes.txt").write_text("hola")
+    with zipfile.ZipFile(tmp_path / "d.zip", "w") as zf:
+        zf.writestr("x.xml", VALID)
+        zf.writestr("x.pdf", b"%PDF")
+        zf.writestr("dir/", b"")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "elsewhere.xml").write_bytes(VALID)
+    (tmp_path / "link").symlink_to(outside, target_is_directory=True)  # not followed
+    items = collect([tmp_path])
+    assert [i.path for i in items] == [str(tmp_path / "b" / "a.xml"), str(tmp_path / "b" / "c" / "z.XML"),
+                                       f"{tmp_path / 'd.zip'}!x.xml"]
+    with Reader(2 * 1024 * 1024) as reader:
+        assert reader.read(items[0]) is None  # a file on disk: the parser reads it (size-checked)
+        assert reader.read(items[2]) == VALID
+
+
+def test_a_named_file_is_read_whatever_its_extension(tmp_path: Path) -> None:
+    (tmp_path / "factura.txt").write_bytes(VALID)
+    (items,) = [collect([tmp_path / "factura.txt"])]
+    assert [i.path for i in items] == [str(tmp_path / "factura.txt")] and items[0].error is None
+
+
+def test_not_a_zip_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "fake.zip").write_bytes(VALID)
+    (item,) = collect([tmp_path / "fake.zip"])
+    assert item.error is not None and item.error.startswith("not a readable zip archive")
+
+
+def test_zip_members_over_the_limit_are_refused_by_their_declared_size(tmp_path: Path) -> None:
+    with zipfile.ZipFile(tmp_path / "big.zip", "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("big.xml", VALID + b" " * 5000)
+    (item,) = collect([tmp_path / "big.zip"])
+    tracemalloc.start()
+    try:
+        with Reader(1000) as reader, pytest.raises(CfdiError) as info:
+            reader.read(item)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert info.value.reason == f"file is too large: {len(VALID) + 5000} bytes (limit 1000)"
+    assert peak < 64 * 1024
+
+
+def test_a_corrupted_member_is_rejected_by_its_crc(tmp_path: Path) -> None:
+    path = tmp_path / "crc.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("a.xml", VALID)
+    data = bytearray(path.read_bytes())
+    at = data.find(b"Conceptos")
+    data[at] = ord("X")
+    path.write_bytes(bytes(data))
+    (item,) = collect([path])
+    with Reader(2 * 1024 * 1024) as reader, pytest.raises(CfdiError) as info:
+        reader.read(item)
+    assert info.value.reason.startswith("cannot read archive member: Bad CRC-32")
+
+
+def test_too_many_members_or_too_many_bytes_reject_the_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from arterm.cfdi import sources
+
+    with zipfile.ZipFile(tmp_path / "many.zip", "w") as zf:
+        for i in range(5):
+            zf.writestr(f"{i}.xml", VALID)
+    monkeypatch.setattr(sources, "MAX_MEMBERS", 4)
+    items = collect([tmp_path / "many.zip"])
+    assert {i.error for i in items} == {"archive rejected: 5 members (limit 4)"}
+    monkeypatch.setattr(sources, "MAX_MEMBERS", 100)
+    monkeypatch.setattr(sources, "MAX_ARCHIVE_BYTES", len(VALID) * 4)
+    items = collect([tmp_path / "many.zip"])
+    assert len(items) == 5 and all(i.error and "uncompressed" in i.error for i in items)
+
+
+def test_overlapping_members_are_a_zip_bomb(tmp_path: Path) -> None:
+    path = tmp_path / "overlap.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.xml", VALID * 4)
+        zf.writestr("b.xml", VALID)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, data.rfind(b"PK\x01\x02") + 42, 0)  # b.xml's data is a.xml's
+    path.write_bytes(bytes(data))
+    assert {i.error for i in collect([path])} == {"archive rejected: members overlap (zip bomb)"}

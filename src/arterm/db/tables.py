@@ -6,6 +6,15 @@ from .types import UtcDateTime
 
 metadata = sa.MetaData(naming_convention={'ix': 'ix_%(table_name)s_%(column_0_N_name)s', 'uq': 'uq_%(table_name)s_%(column_0_N_name)s', 'ck': 'ck_%(table_name)s_%(constraint_name)s', 'fk': 'fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s', 'pk': 'pk_%(table_name)s'})
 
+cfdi_substitution = sa.Table(
+    'cfdi_substitution',
+    metadata,
+    sa.Column('old_uuid', sa.String(36), primary_key=True),
+    sa.Column('new_uuid', sa.String(36), nullable=False, index=True),
+    sa.Column('fecha', sa.String(19), nullable=False),
+    sa.Column('created_at', UtcDateTime(), nullable=False),
+)
+
 operator = sa.Table(
     'operator',
     metadata,
@@ -245,6 +254,25 @@ allocation = sa.Table(
     sa.Column('created_by', sa.Integer(), sa.ForeignKey('operator.id'), nullable=True),
 )
 
+cfdi_file = sa.Table(
+    'cfdi_file',
+    metadata,
+    sa.Column('id', sa.Integer(), primary_key=True),
+    sa.Column('cfdi_key', sa.String(64), nullable=False, unique=True),
+    sa.Column('uuid', sa.String(36), nullable=True),
+    sa.Column('kind', sa.String(1), nullable=False),
+    sa.Column('version', sa.String(3), default='4.0', nullable=False),
+    sa.Column('fecha', sa.String(19), nullable=False),
+    sa.Column('emisor_rfc', sa.String(13), nullable=False),
+    sa.Column('customer_id', sa.Integer(), sa.ForeignKey('customer.id'), nullable=False, index=True),
+    sa.Column('document_id', sa.Integer(), sa.ForeignKey('document.id'), nullable=True),
+    sa.Column('series', sa.String(25), default='', nullable=False),
+    sa.Column('folio', sa.String(40), default='', nullable=False),
+    sa.Column('source', sa.String(500), default='', nullable=False),
+    sa.Column('imported_at', UtcDateTime(), nullable=False),
+    sa.Column('imported_by', sa.Integer(), sa.ForeignKey('operator.id'), nullable=True),
+)
+
 direct_debit_charge = sa.Table(
     'direct_debit_charge',
     metadata,
@@ -280,4 +308,32 @@ note = sa.Table(
     sa.Column('text', sa.String(5000), nullable=False),
     sa.Column('created_at', UtcDateTime(), nullable=False),
     sa.Index('ix_note_customer_created', 'customer_id', 'created_at'),
+)
+
+cfdi_claim = sa.Table(
+    'cfdi_claim',
+    metadata,
+    sa.Column('id', sa.Integer(), primary_key=True),
+    sa.Column('customer_id', sa.Integer(), sa.ForeignKey('customer.id'), nullable=False),
+    sa.Column('kind', sa.String(6), nullable=False),
+    sa.Column('source_key', sa.String(64), nullable=False),
+    sa.Column('position', sa.Integer(), default=0, nullable=False),
+    sa.Column('sort_key', sa.String(120), nullable=False),
+    sa.Column('target_key', sa.String(64), nullable=False),
+    sa.Column('document_id', sa.Integer(), sa.ForeignKey('document.id'), nullable=True, index=True),
+    sa.Column('payment_id', sa.Integer(), sa.ForeignKey('payment.id'), nullable=True),
+    sa.Column('credit_note_id', sa.Integer(), sa.ForeignKey('document.id'), nullable=True),
+    sa.Column('allocation_id', sa.Integer(), sa.ForeignKey('allocation.id'), nullable=True),
+    sa.Column('currency', sa.String(3), nullable=False),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('source_amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('equivalence', sa.String(24), default='1', nullable=False),
+    sa.Column('installment', sa.Integer(), nullable=True),
+    sa.Column('previous_cents', sa.BigInteger(), nullable=True),
+    sa.Column('remaining_cents', sa.BigInteger(), nullable=True),
+    sa.Column('applied_cents', sa.BigInteger(), default=0, nullable=False),
+    sa.Column('status', sa.String(10), default='pending', nullable=False),
+    sa.Column('detail', sa.String(300), default='', nullable=False),
+    sa.UniqueConstraint('source_key', 'position'),
+    sa.Index('ix_cfdi_claim_pending', 'target_key', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'")),
 )

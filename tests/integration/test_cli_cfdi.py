@@ -1,0 +1,253 @@
+"""``arterm import``: the --json report shape, exit codes, the human report, folders and .zip
+archives, and hostile input (billion laughs, external entities, a 100 MB file, a truncated file, a
+zip bomb, zip path traversal) rejected without writing anything and within a few MB of memory."""
+
+from __future__ import annotations
+
+import json
+import struct
+import tracemalloc
+import zipfile
+from datetime import datetime
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from arterm.cfdi.generate import Customer, Issuer, Line, PaidDocument, Payment, invoice_xml, payment_xml
+from arterm.cfdi.importer import import_paths
+from arterm.cli import cli
+from arterm.config import Settings
+from arterm.db.engine import Database
+from ledger_helpers import counts, integrity
+
+KIJ = Customer("KIJ0906199R1", "KIJ, S.A DE C.V.", "59820", "601", "G03")
+KEYS = ["imported", "duplicates", "not_ours", "waiting", "warnings", "rejected"]
+HOSTILE_NAME = "[bold red]X[red] <b>"  # no "/": it names a folder
+
+
+def U(n: int) -> str:
+    return f"DDDDDDDD-0000-4000-8000-{n:012d}"
+
+
+def inv(n: int, total: str = "1000.00", **kw: object) -> bytes:
+    return invoice_xml(uuid=U(n), issued_at=datetime(2024, 3, 1), customer=kw.pop("customer", KIJ),  # type: ignore[arg-type]
+                       folio=str(n), lines=(Line("SERVICIO", D(1), D(total), D(0)),), **kw)  # type: ignore[arg-type]
+
+
+def rep(n: int, target: int, amount: str) -> bytes:
+    return payment_xml([Payment(datetime(2024, 3, 20), [PaidDocument(U(target), D("1000"), D(amount))])], uuid=U(n),
+                       customer=KIJ, folio=str(n))
+
+
+def arterm(url: str, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["--db", url, *args], catch_exceptions=False, env={"COLUMNS": "200"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def data_counts(url: str) -> dict[str, int]:
+    db = Database(url)
+    try:
+        return {k: v for k, v in counts(db).items() if k != "operator"}
+    finally:
+        db.dispose()
+
+
+# ---------------------------------------------------------------------------------------- report
+def test_json_report_has_exactly_the_documented_shape(any_db_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "sat"
+    (folder / "2024" / "03").mkdir(parents=True)
+    (folder / "2024" / "03" / "a.xml").write_bytes(inv(1))
+    (folder / "2024" / "03" / "a.pdf").write_bytes(b"%PDF-1.7 not a CFDI")  # skipped silently in folders
+    (folder / "2024" / "03" / "copy.XML").write_bytes(inv(1))
+    (folder / "rep.xml").write_bytes(rep(2, 1, "400"))
+    (folder / "waiting.xml").write_bytes(rep(3, 99, "10"))
+    supplier = invoice_xml(uuid=U(4), customer=Customer("EKU9003173C9", "NOSOTROS", "42501"),
+                           issuer=Issuer(rfc="URE180429TM6"))
+    (folder / "supplier.xml").write_bytes(supplier)
+    (folder / "over.xml").write_bytes(rep(5, 1, "900"))
+    code, out, _err = arterm(any_db_url, "import", str(folder), "--json")
+    assert code == 0
+    report = json.loads(out)  # exactly one JSON object on stdout
+    assert list(report) == KEYS
+    assert report["imported"] == {"invoice": 1, "credit_note": 0, "payment": 3}
+    assert report["duplicates"] == [str(folder / "2024" / "03" / "copy.XML")]
+    assert report["not_ours"] == [str(folder / "supplier.xml")]
+    assert report["waiting"] == [str(folder / "waiting.xml")]
+    assert report["rejected"] == []
+    assert all(list(w) == ["path", "message"] for w in report["warnings"])
+    assert any(w["path"] == str(folder / "over.xml") and "ImpPagado" in w["message"] for w in report["warnings"])
+    db = Database(any_db_url)
+    assert integrity(db) == []
+    db.dispose()
+
+
+def test_exit_code_is_1_when_something_was_rejected(any_db_url: str, tmp_path: Path) -> None:
+    (tmp_path / "ok.xml").write_bytes(inv(1))
+    (tmp_path / "broken.xml").write_bytes(inv(2)[:200])
+    code, out, _err = arterm(any_db_url, "import", str(tmp_path / "ok.xml"), str(tmp_path / "broken.xml"),
+                             str(tmp_path / "missing.xml"), "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["imported"]["invoice"] == 1
+    assert [r["path"] for r in report["rejected"]] == [str(tmp_path / "broken.xml"), str(tmp_path / "missing.xml")]
+    assert report["rejected"][0]["reason"].startswith("not well-formed XML: ")
+    assert report["rejected"][1]["reason"] == "cannot read file: No such file or directory"
+
+
+def test_human_report_in_spanish_shows_paths_literally(sqlite_db: Database, tmp_path: Path) -> None:
+    folder = tmp_path / HOSTILE_NAME
+    folder.mkdir()
+    (folder / "ok.xml").write_bytes(inv(1, customer=Customer("URE180429TM6", HOSTILE_NAME, "06000")))
+    (folder / "bad.xml").write_bytes(b"<html>no</html>")
+    code, out, _err = arterm(sqlite_db.url, "import", str(folder))
+    assert code == 1
+    assert "Importación de CFDI" in out and "Facturas importadas" in out and "Rechazados" in out
+    assert f"{folder / 'bad.xml'}: not a CFDI: root element is 'html', expected Comprobante" in out
+    code, out, _err = arterm(sqlite_db.url, "import", str(folder / "ok.xml"))
+    assert code == 0 and "Duplicados" in out and str(folder / "ok.xml") in out
+
+
+def test_unstamped_files_need_the_flag(sqlite_db: Database, tmp_path: Path) -> None:
+    data = inv(1)
+    start = data.index(b"<tfd:TimbreFiscalDigital")
+    unstamped = data[:start] + data[data.index(b"/>", start) + 2:]
+    (tmp_path / "draft.xml").write_bytes(unstamped)
+    code, out, _err = arterm(sqlite_db.url, "import", str(tmp_path / "draft.xml"), "--json")
+    assert code == 1 and json.loads(out)["rejected"][0]["reason"].startswith("sin timbre")  # LANG=es_MX
+    code, out, _err = arterm(sqlite_db.url, "import", str(tmp_path / "draft.xml"), "--json", "--allow-unstamped")
+    assert code == 0 and json.loads(out)["imported"]["invoice"] == 1
+
+
+def test_zip_archive_is_imported_without_extracting(any_db_url: str, tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    archive = tmp_path / "in" / "sat-descarga.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("emitidos/2024/a.xml", inv(1))
+        zf.writestr("emitidos/2024/b.xml", inv(2))
+        zf.writestr("emitidos/2024/a.pdf", b"%PDF")
+        zf.writestr("emitidos/2024/p.xml", rep(3, 1, "250"))
+    code, out, _err = arterm(any_db_url, "import", str(tmp_path / "in"), "--json")  # a folder holding the zip
+    assert code == 0
+    report = json.loads(out)
+    assert report["imported"] == {"invoice": 2, "credit_note": 0, "payment": 1}
+    assert sorted((tmp_path / "in").iterdir()) == [archive]  # nothing extracted
+
+
+# ---------------------------------------------------------------------------------------- hostile input
+LOL = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+       + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+                  for i in range(1, 10))
+       + b']>\n<cfdi:Comprobante xmlns:cfdi="http://www.sat.gob.mx/cfd/4" Version="4.0">&lol9;</cfdi:Comprobante>')
+XXE = (b'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+       b'<cfdi:Comprobante xmlns:cfdi="http://www.sat.gob.mx/cfd/4" Version="4.0">&x;</cfdi:Comprobante>')
+
+
+def make_hostile(tmp_path: Path) -> dict[str, Path]:
+    tmp_path.mkdir(parents=True)
+    out = {}
+    for name, data in (("laughs.xml", LOL), ("xxe.xml", XXE), ("truncated.xml", inv(1)[: len(inv(1)) // 2])):
+        out[name] = tmp_path / name
+        out[name].write_bytes(data)
+    big = tmp_path / "huge.xml"
+    with open(big, "wb") as fh:  # sparse: a real header, then a hole up to 100 MB
+        fh.write(inv(1)[:300])
+        fh.truncate(100 * 1024 * 1024)
+    out["huge.xml"] = big
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("facturas/bomb.xml", "w", force_zip64=True) as member:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(100):  # 100 MB of zeros compress to ~100 KB
+                member.write(chunk)
+        zf.writestr("facturas/ok.xml", inv(2))  # even the harmless member is not read
+    out["bomb.zip"] = bomb
+    traversal = tmp_path / "traversal.zip"
+    with zipfile.ZipFile(traversal, "w") as zf:
+        zf.writestr("facturas/ok.xml", inv(3))
+        zf.writestr("../../../tmp/arterm-evil.xml", inv(4))
+    out["traversal.zip"] = traversal
+    out["overlap.zip"] = overlapping_zip(tmp_path / "overlap.zip")
+    return out
+
+
+def overlapping_zip(path: Path) -> Path:
+    """Two central-directory entries pointing at the same compressed data (the "overlap" bomb)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("a.xml", inv(5) * 3)
+        zf.writestr("b.xml", inv(6))
+    data = bytearray(path.read_bytes())
+    cd = data.rfind(b"PK\x01\x02")  # the last central directory entry (b.xml)
+    struct.pack_into("<I", data, cd + 42, 0)  # its local header offset → a.xml's
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_hostile_files_are_rejected_by_arterm_import_and_write_nothing(any_db_url: str, tmp_path: Path) -> None:
+    hostile = make_hostile(tmp_path / "in")
+    before = data_counts(any_db_url)
+    code, out, _err = arterm(any_db_url, "import", *(str(p) for p in hostile.values()), "--json")
+    assert code == 1
+    report = json.loads(out)
+    reasons = {Path(r["path"].split("!")[0]).name + ("!" + r["path"].split("!")[1] if "!" in r["path"] else ""):
+               r["reason"] for r in report["rejected"]}
+    assert reasons["laughs.xml"] == "entity declarations are not allowed (<!ENTITY in a DTD)"
+    assert reasons["xxe.xml"] == "entity declarations are not allowed (<!ENTITY in a DTD)"
+    assert reasons["truncated.xml"].startswith("not well-formed XML: ")
+    assert reasons["huge.xml"] == f"file is too large: {100 * 1024 * 1024} bytes (limit {2 * 1024 * 1024})"
+    assert reasons["bomb.zip!facturas/bomb.xml"].startswith("archive rejected: member 'facturas/bomb.xml' expands")
+    assert reasons["bomb.zip!facturas/ok.xml"] == reasons["bomb.zip!facturas/bomb.xml"]
+    assert reasons["traversal.zip!facturas/ok.xml"] == (
+        "archive rejected: member '../../../tmp/arterm-evil.xml' has an unsafe path (path traversal)")
+    assert reasons["overlap.zip!a.xml"] == "archive rejected: members overlap (zip bomb)"
+    assert len(report["rejected"]) == 10
+    assert report["imported"] == {"invoice": 0, "credit_note": 0, "payment": 0}
+    assert data_counts(any_db_url) == before
+    assert not Path("/tmp/arterm-evil.xml").exists()
+
+
+def test_hostile_files_use_a_few_mb_of_memory(sqlite_db: Database, tmp_path: Path) -> None:
+    hostile = make_hostile(tmp_path / "in")
+    import_paths(sqlite_db, [], settings=Settings(), actor="tester")  # warm up: imports, first transaction
+    tracemalloc.start()
+    try:
+        report = import_paths(sqlite_db, [str(p) for p in hostile.values()], settings=Settings(), actor="tester")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(report.rejected) == 10 and report.total_imported == 0
+    assert peak < 4 * 1024 * 1024, peak
+
+
+def test_a_member_lying_about_its_size_is_stopped_at_the_limit(sqlite_db: Database, tmp_path: Path) -> None:
+    """The header says 1 KiB, the data inflates to 5 MB: zipfile stops at the declared size (and the
+    CRC check fails), so no more than the limit is ever inflated."""
+    archive = tmp_path / "liar.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("liar.xml", inv(1) + b"<!--" + b"x" * (5 * 1024 * 1024) + b"-->")
+    data = bytearray(archive.read_bytes())
+    for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # uncompressed size in both headers
+        at = data.find(sig)
+        struct.pack_into("<I", data, at + offset, 1024)
+    archive.write_bytes(bytes(data))
+    report = import_paths(sqlite_db, [str(archive)], settings=Settings(), actor="tester")
+    ((path, reason),) = report.rejected
+    assert path.endswith("liar.zip!liar.xml")
+    assert reason.startswith("archive rejected") or reason.startswith("cannot read archive member")
+
+
+@pytest.mark.parametrize("name", ["nested.zip", "secret.xml"])
+def test_nested_and_encrypted_members_are_refused(sqlite_db: Database, tmp_path: Path, name: str) -> None:
+    archive = tmp_path / "outer.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(name, inv(1) if name.endswith(".xml") else b"PK\x05\x06" + b"\0" * 18)
+    if name == "secret.xml":  # mark it encrypted (zipfile cannot write encrypted members)
+        data = bytearray(archive.read_bytes())
+        for sig, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            data[data.find(sig) + offset] |= 0x1
+        archive.write_bytes(bytes(data))
+    report = import_paths(sqlite_db, [str(archive)], settings=Settings(), actor="tester")
+    ((_path, reason),) = report.rejected
+    assert reason == ("nested archive not opened: extract it first" if name == "nested.zip"
+                      else "encrypted archive member")
