@@ -20,19 +20,11 @@ from textual.worker import Worker, WorkerState
 
 from .. import i18n
 from ..config import Settings
+from .base import describe_error, show_error  # noqa: F401  (describe_error: re-exported)
 from .commands import CustomerCommands, screen_commands
 
 if TYPE_CHECKING:
     from ..db.engine import Database
-
-
-def describe_error(error: BaseException) -> str:
-    """A short, operator-readable reason for a database/driver error (no SQL, no traceback links)."""
-    orig = getattr(error, "orig", None)  # sqlalchemy.exc.DBAPIError wraps the driver's error
-    if orig is not None:
-        error = orig
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text
 
 
 class KeysScreen(ModalScreen[None]):
@@ -168,11 +160,7 @@ class ArtermApp(App[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Any worker error becomes a visible message; the app keeps running."""
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            from ..domain.errors import DomainError
-
-            error = event.worker.error
-            text = str(error) if isinstance(error, DomainError | RuntimeError) else describe_error(error)
-            self.notify(text, title=self.tr("ui.error"), severity="error", timeout=10)
+            show_error(self, event.worker.error)
 
     def today(self) -> date:
         """The business date screens compute overdue/aging against (``date.today()`` unless fixed)."""

@@ -54,16 +54,20 @@ class ReportsWorkerErrors:
             show_error(self.app, event.worker.error)
 
 
-def show_error(app: ArtermApp, error: BaseException) -> None:
-    """A worker's exception as an error notification: domain errors as they are, database and
-    driver errors by their first line (no SQL, no tracebacks)."""
+def describe_error(error: BaseException) -> str:
+    """A short, operator-readable reason: domain errors as they are, database and driver errors by
+    their first line (no SQL, no traceback links)."""
     from ..domain.errors import DomainError
 
     if not isinstance(error, DomainError | RuntimeError):
         orig = getattr(error, "orig", None)  # sqlalchemy.exc.DBAPIError wraps the driver's error
         error = orig if orig is not None else error
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    app.notify(text, title=i18n.t("ui.error", app.lang), severity="error", timeout=10)
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def show_error(app: ArtermApp, error: BaseException) -> None:
+    """A worker's exception as an error notification; the app keeps running."""
+    app.notify(describe_error(error), title=i18n.t("ui.error", app.lang), severity="error", timeout=10)
 
 
 class Translated(ReportsWorkerErrors):

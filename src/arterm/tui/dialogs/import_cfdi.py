@@ -188,7 +188,7 @@ class ImportDialog(BaseModal):
                 should_stop=self._import_stop.is_set,
             )
         except Exception as exc:  # noqa: BLE001 - shown in the dialog; the app keeps running
-            from ..app import describe_error
+            from ..base import describe_error
 
             app.call_from_thread(self._failed, describe_error(exc))
             return

@@ -307,7 +307,7 @@ class CustomersScreen(BaseScreen):
         event.stop()
         if event.table is not self._table:
             return
-        from ..app import describe_error
+        from ..base import describe_error
 
         error = describe_error(event.error)
         self._open_when_loaded = False

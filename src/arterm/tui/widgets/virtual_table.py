@@ -243,6 +243,17 @@ _instance_ids = _counter(1)
 _NO_HIGHLIGHT = object()
 
 
+@dataclass
+class _TableMessage(Message):
+    """Base of the table's messages: ``table`` is the sender and the message's ``control``."""
+
+    table: VirtualTable
+
+    @property
+    def control(self) -> VirtualTable:
+        return self.table
+
+
 class VirtualTable(ScrollView, can_focus=True):
     """A read-only table over a row provider, for result sets of any size.
 
@@ -364,50 +375,30 @@ class VirtualTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ messages
 
     @dataclass
-    class RowHighlighted(Message):
+    class RowHighlighted(_TableMessage):
         """The cursor moved to another row (posted once the row's data is loaded)."""
 
-        table: VirtualTable
         key: Hashable
         index: int
 
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
     @dataclass
-    class RowSelected(Message):
+    class RowSelected(_TableMessage):
         """A row was chosen with Enter or a mouse click."""
 
-        table: VirtualTable
         key: Hashable
         index: int
 
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
     @dataclass
-    class Loaded(Message):
+    class Loaded(_TableMessage):
         """A provider's count and first page are on screen (`set_provider` / `refresh_data`)."""
 
-        table: VirtualTable
         count: int
 
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
-
     @dataclass
-    class LoadFailed(Message):
+    class LoadFailed(_TableMessage):
         """The provider raised; the previous rows stay on screen."""
 
-        table: VirtualTable
         error: Exception
-
-        @property
-        def control(self) -> VirtualTable:
-            return self.table
 
     # ------------------------------------------------------------------ construction
 
