@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from textual.app import ComposeResult
-from textual.worker import WorkerFailed
 from textual.widgets import Footer, Static
 
 from arterm.config import Settings, UiSettings
@@ -20,6 +19,7 @@ from arterm.db.engine import Database
 from arterm.tui.app import ArtermApp, KeysScreen, describe_error
 from arterm.tui.base import BaseScreen
 from arterm.tui.screens.customers import CustomersScreen
+from .pilot_helpers import settle
 
 TODAY = date(2026, 11, 28)
 SIZE = (120, 40)
@@ -37,15 +37,6 @@ def db(tmp_path: Path) -> Iterator[Database]:  # SQLite only: the shell does not
 def make_app(db: Database, **ui: Any) -> ArtermApp:
     settings = Settings(ui=UiSettings(**{"language": "es", **ui}))
     return ArtermApp(settings=settings, url=str(db.url), operator="tester", database=db, today=TODAY)
-
-
-async def settle(pilot: Any) -> None:
-    try:
-        await pilot.app.workers.wait_for_complete()
-    except WorkerFailed:
-        pass  # reported by the app (see test_a_failing_worker_becomes_a_notification)
-    await pilot.pause()
-    await pilot.pause()
 
 
 def footer(app: ArtermApp) -> str:

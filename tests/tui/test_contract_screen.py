@@ -28,6 +28,7 @@ from arterm.tui.dialogs.billing_prompt import BillingPrompt, maybe_bill_on_start
 from arterm.tui.dialogs.confirm import ConfirmDialog
 from arterm.tui.dialogs.contract_form import ContractForm
 from arterm.tui.screens.contract import ContractScreen, ReasonDialog
+from .pilot_helpers import settle
 
 TODAY = date(2026, 11, 28)
 ACTOR = "tester"
@@ -62,13 +63,6 @@ def book(tmp_path: Path) -> Iterator[Book]:
 def make_app(db: Database, lang: str = "es", bill_on_start: str = "never") -> ArtermApp:
     return ArtermApp(settings=Settings(ui=UiSettings(language=lang), contracts=ContractSettings(bill_on_start)),
                      url=db.url, operator=ACTOR, database=db, today=TODAY)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(4):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_screen(pilot: Any, screen: Screen[Any]) -> list[Any]:

@@ -24,6 +24,7 @@ from arterm.tui.dialogs.confirm import ConfirmDialog
 from arterm.tui.dialogs.payment import PaymentDialog
 from arterm.tui.dialogs.payment_form import PaymentForm
 from arterm.tui.screens.document import DocumentScreen
+from .pilot_helpers import settle
 
 TODAY = date(2026, 11, 28)
 ACTOR = "tester"
@@ -65,13 +66,6 @@ def led(tmp_path: Path) -> Iterator[Ledger]:
 def make_app(db: Database, lang: str = "es") -> ArtermApp:
     return ArtermApp(settings=Settings(ui=UiSettings(language=lang)), url=db.url, operator=ACTOR, database=db,
                      today=TODAY)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_document(pilot: Any, document_id: int) -> tuple[DocumentScreen, list[Any]]:

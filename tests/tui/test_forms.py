@@ -34,6 +34,7 @@ from arterm.tui.dialogs.document_form import DocumentForm
 from arterm.tui.dialogs.note_form import NoteDialog
 from arterm.tui.dialogs.payment import PaymentDialog
 from arterm.tui.dialogs.payment_form import PaymentForm, plan_allocation
+from .pilot_helpers import settle
 
 TODAY = date(2026, 11, 28)
 ACTOR = "tester"
@@ -75,13 +76,6 @@ def led(tmp_path: Path) -> Iterator[Ledger]:
 def make_app(db: Database, lang: str = "es") -> ArtermApp:
     return ArtermApp(settings=Settings(ui=UiSettings(language=lang)), url=db.url, operator=ACTOR, database=db,
                      today=TODAY)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_screen(pilot: Any, screen: Screen[Any]) -> list[Any]:

@@ -18,6 +18,7 @@ from arterm.db import tables
 from arterm.db.engine import Database
 from arterm.tui.app import ArtermApp
 from arterm.tui.dialogs.import_cfdi import ImportDialog, palette_commands
+from .pilot_helpers import settle
 
 TODAY = date(2026, 11, 28)
 SIZE = (120, 40)
@@ -58,13 +59,6 @@ def files(folder: Path) -> Path:
     return folder
 
 
-async def settle(app: ArtermApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(4):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def plain(widget: Static) -> str:
     content = widget.content
     return content.plain if hasattr(content, "plain") else str(content)
@@ -80,12 +74,12 @@ async def test_import_runs_in_a_worker_and_shows_the_report(db: Database, tmp_pa
     results: list[object] = []
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(ImportDialog(), results.append)
-        await settle(app, pilot)
+        await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, ImportDialog)
         assert app.focused is dialog.query_one("#import-path", Input)
         await pilot.press(*str(folder), "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert plain(dialog.query_one("#import-status", Static)) == "Listo: 3 CFDI importados"
         assert plain(dialog.query_one("#import-summary", Static)).splitlines() == [
             "Facturas importadas: 1", "Notas de crédito importadas: 0", "REP importados: 2", "Duplicados: 0",
@@ -97,7 +91,7 @@ async def test_import_runs_in_a_worker_and_shows_the_report(db: Database, tmp_pa
         bar = dialog.query_one("#import-progress")
         assert bar.progress == bar.total == 4
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, ImportDialog)
     (report,) = results
     assert report is not None and report.imported == {"invoice": 1, "credit_note": 0, "payment": 2}  # type: ignore[attr-defined]
@@ -113,17 +107,17 @@ async def test_a_second_run_reports_duplicates_in_english(db: Database, tmp_path
     async with app.run_test(size=SIZE) as pilot:
         dialog = ImportDialog(str(folder))
         app.push_screen(dialog)
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.click("#import-run")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.click("#import-run")
-        await settle(app, pilot)
+        await settle(pilot)
         lines = plain(dialog.query_one("#import-summary", Static)).splitlines()
         assert lines[:4] == ["Invoices imported: 0", "Credit notes imported: 0", "REPs imported: 0", "Duplicates: 3"]
         assert plain(dialog.query_one("#import-status", Static)) == "Done: 0 CFDI imported"
         # switching language (from the app: its ctrl+l is not active under a modal) relabels the dialog
         app.set_language("es")
-        await settle(app, pilot)
+        await settle(pilot)
         assert str(dialog.query_one("#import-run", Button).label) == "Importar"
         assert plain(dialog.query_one("#import-summary", Static)).splitlines()[3] == "Duplicados: 3"
 
@@ -133,14 +127,14 @@ async def test_missing_path_is_refused_without_running(db: Database, tmp_path: P
     async with app.run_test(size=SIZE) as pilot:
         dialog = ImportDialog()
         app.push_screen(dialog)
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         status = dialog.query_one("#import-status", Static)
         assert plain(status) == "Escriba la ruta de un archivo, carpeta o .zip" and status.has_class("-error")
         dialog.query_one("#import-path", Input).value = str(tmp_path / "nope")
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert plain(status) == f"No existe: {tmp_path / 'nope'}"
         assert dialog.report is None and not dialog.query_one("#import-run", Button).disabled
 
@@ -151,21 +145,21 @@ async def test_palette_entry_opens_the_dialog_and_the_customer_list_follows(db: 
     folder = files(tmp_path / "cfdi")
     app = make_app(db)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle(pilot)
         customers = app.screen
         assert isinstance(customers, CustomersScreen) and customers.table.row_count == 0
         ((label, help_key, callback),) = list(palette_commands(app))
         assert (app.tr(label), app.tr(help_key)) == ("Importar CFDI",
                                                      "Facturas, notas de crédito y REP desde XML, carpetas o .zip")
         callback()
-        await settle(app, pilot)
+        await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, ImportDialog)
         dialog.query_one("#import-path", Input).value = str(folder)
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle(pilot)
         for _ in range(20):  # the list reloads in its own worker
             if customers.table.row_count:
                 break

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from textual.pilot import Pilot
-from textual.worker import WorkerFailed
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
@@ -31,6 +30,7 @@ from arterm.tui.app import ArtermApp
 from arterm.tui.screens.customer import CustomerScreen
 from arterm.tui.widgets import VirtualTable
 from arterm.tui.widgets.tabs import TAB_IDS, ProfileTable
+from .pilot_helpers import settle
 
 TODAY = date(2026, 11, 28)
 ACTOR = "tester"
@@ -170,21 +170,6 @@ def led(tmp_path: Path) -> Any:
 
 
 # ------------------------------------------------------------------------------------ helpers
-async def settle(pilot: Pilot[Any]) -> None:
-    """Wait until every worker finished and every virtual table shows its data."""
-    app = pilot.app
-    quiet = 0
-    for _ in range(200):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass  # the app turns it into a notification (asserted where expected)
-        await pilot.pause()
-        busy = any(w.is_running for w in app.workers) or any(t.is_loading for t in app.screen.query(VirtualTable))
-        quiet = 0 if busy else quiet + 1
-        if quiet >= 2:
-            return
-    raise AssertionError("the screen never settled")
 
 
 async def open_profile(pilot: Pilot[Any], customer_id: int) -> CustomerScreen:

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.worker import WorkerCancelled
 
 from arterm import ledger as L
 from arterm.config import Settings, UiSettings
 from arterm.db.engine import Database
 from arterm.tui.app import ArtermApp
+from .pilot_helpers import settle_steady
 
 TODAY = date(2026, 11, 28)
 ACTOR = "tester"
@@ -62,24 +62,9 @@ def make_app(db: Database, lang: str) -> ArtermApp:
                      today=TODAY)
 
 
-async def settle(pilot: Any) -> None:
-    app = pilot.app
-    for _ in range(100):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerCancelled:
-            pass
-        await pilot.pause()
-        if not app.screen_stack[0].query_pending and not any(w.is_running for w in app.workers):
-            break
-    for widget in app.screen.query("Input"):
-        widget.cursor_blink = False
-    await pilot.pause()
-
-
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_customers_screen(snap_compare: Any, book: Database, lang: str) -> None:
-    assert snap_compare(make_app(book, lang), run_before=settle, terminal_size=SIZE)
+    assert snap_compare(make_app(book, lang), run_before=settle_steady, terminal_size=SIZE)
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])
@@ -87,19 +72,19 @@ def test_customers_search_sorted_by_overdue(snap_compare: Any, book: Database, l
     """Typed search, only overdue, sorted by overdue, cursor moved down with the arrow key."""
 
     async def run_before(pilot: Any) -> None:
-        await settle(pilot)
+        await settle_steady(pilot)
         await pilot.press(*"sa de", "ctrl+o", "ctrl+s", "ctrl+s")
-        await settle(pilot)
+        await settle_steady(pilot)
         await pilot.press("down")
-        await settle(pilot)
+        await settle_steady(pilot)
 
     assert snap_compare(make_app(book, lang), run_before=run_before, terminal_size=SIZE)
 
 
 def test_keys_help(snap_compare: Any, book: Database) -> None:
     async def run_before(pilot: Any) -> None:
-        await settle(pilot)
+        await settle_steady(pilot)
         await pilot.press("f1")
-        await settle(pilot)
+        await settle_steady(pilot)
 
     assert snap_compare(make_app(book, "es"), run_before=run_before, terminal_size=SIZE)

@@ -20,6 +20,7 @@ from arterm import ledger as L
 from arterm.config import Settings, UiSettings
 from arterm.db.engine import Database
 from arterm.tui.app import ArtermApp
+from .pilot_helpers import settle, steady_cursors
 
 TODAY = date(2026, 11, 28)
 ACTOR = "tester"
@@ -59,18 +60,6 @@ def ledger_db(tmp_path: Path) -> Iterator[tuple[Database, dict[str, int]]]:
 def make_app(db: Database, lang: str) -> SnapApp:
     return SnapApp(settings=Settings(ui=UiSettings(language=lang)), url=db.url, operator=ACTOR, database=db,
                    today=TODAY)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def steady_cursors(pilot: Any) -> None:
-    for widget in pilot.app.screen.query("Input, TextArea"):
-        widget.cursor_blink = False
 
 
 async def type_into(pilot: Any, selector: str, text: str) -> None:

@@ -20,6 +20,7 @@ from arterm.tui.dialogs.statement import StatementDialog
 from arterm.tui.screens.outbox import OutboxScreen, palette_commands
 from arterm.tui.widgets import VirtualTable
 from integration.smtp_server import SmtpTestServer, free_port
+from .pilot_helpers import settle
 
 TODAY = date(2026, 11, 28)
 HOSTILE = "<script>alert(1)</script> & [bold]Co[/]"
@@ -56,13 +57,6 @@ def make_app(db: Database, port: int) -> ArtermApp:
     return ArtermApp(settings=settings, url=db.url, operator="tester", database=db, today=TODAY)
 
 
-async def settle(app: ArtermApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def plain(widget) -> str:  # type: ignore[no-untyped-def]
     content = widget.content
     return content.plain if hasattr(content, "plain") else str(content)
@@ -86,7 +80,7 @@ async def test_preview_shows_recipients_and_send_delivers(db: Database) -> None:
         app = make_app(db, server.port)
         async with app.run_test(size=SIZE) as pilot:
             app.push_screen(StatementDialog(cid), results.append)
-            await settle(app, pilot)
+            await settle(pilot)
             dialog = app.screen
             assert isinstance(dialog, StatementDialog)
             # recipients: To the billing emails, CC the assigned operator, BCC the archive
@@ -104,7 +98,7 @@ async def test_preview_shows_recipients_and_send_delivers(db: Database) -> None:
             assert not dialog.query_one("#send", Button).disabled
 
             await pilot.press("ctrl+s")
-            await settle(app, pilot)
+            await settle(pilot)
             assert results == [True]
             assert not isinstance(app.screen, StatementDialog)
         assert len(server.messages) == 1
@@ -124,34 +118,34 @@ async def test_period_is_editable_and_checked(db: Database) -> None:
     async with app.run_test(size=SIZE) as pilot:
         results: list[object] = []
         app.push_screen(StatementDialog(cid), results.append)
-        await settle(app, pilot)
+        await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, StatementDialog)
         date_from = dialog.query_one("#period-from", Input)
         date_from.value = "01/10/2026"
-        await settle(app, pilot)
+        await settle(pilot)
         preview = dialog.preview_text()
         assert "Periodo:        01/10/2026 al 28/11/2026" in preview
         assert "Saldo inicial al 01/10/2026                                          $0.00 MXN" in preview
         assert "Factura A-1" in preview
         # start after end: refused, nothing can be sent
         date_from.value = "29/11/2026"
-        await settle(app, pilot)
+        await settle(pilot)
         status = dialog.query_one("#statement-status", Static)
         assert "posterior" in plain(status) and status.has_class("-error")
         assert dialog.query_one("#send", Button).disabled
         date_from.value = "no es fecha"
-        await settle(app, pilot)
+        await settle(pilot)
         assert "no es fecha" in plain(status)
         assert dialog.query_one("#send", Button).disabled
         # the period may not end after the business date
         date_from.value = "01/11/2026"
         dialog.query_one("#period-to", Input).value = "30/11/2026"
-        await settle(app, pilot)
+        await settle(pilot)
         assert plain(status) == "El periodo no puede terminar después de hoy (28/11/2026)"
         assert dialog.query_one("#send", Button).disabled
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == [False]
     assert outbox(db) == []
 
@@ -164,9 +158,9 @@ async def test_server_down_leaves_it_queued_then_outbox_retry_sends_it(db: Datab
     async with app.run_test(size=SIZE) as pilot:
         results: list[object] = []
         app.push_screen(StatementDialog(cid), results.append)
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.click("#send")
-        await settle(app, pilot)
+        await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, StatementDialog)  # stays open showing the outcome
         status = plain(dialog.query_one("#statement-status", Static))
@@ -174,7 +168,7 @@ async def test_server_down_leaves_it_queued_then_outbox_retry_sends_it(db: Datab
         assert dialog.query_one("#send", Button).disabled
         assert str(dialog.query_one("#close", Button).label) == "Cerrar"
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == [True]  # queued counts as done
         assert outbox(db) == [("queued", 1)]
 
@@ -182,7 +176,7 @@ async def test_server_down_leaves_it_queued_then_outbox_retry_sends_it(db: Datab
         ((label, help_, open_outbox),) = list(palette_commands(app))
         assert (label, help_) == ("cmd.mail_outbox", "cmd.mail_outbox_help")
         open_outbox()
-        await settle(app, pilot)
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, OutboxScreen)
         table = screen.query_one(VirtualTable)
@@ -193,9 +187,9 @@ async def test_server_down_leaves_it_queued_then_outbox_retry_sends_it(db: Datab
         assert plain(screen.query_one("#outbox-count", Label)) == "Mensajes: 1 · pendientes: 1"
         with server:
             await pilot.press("r")
-            await settle(app, pilot)
+            await settle(pilot)
             await pilot.press("r")  # a second retry finds nothing to send
-            await settle(app, pilot)
+            await settle(pilot)
             assert len(server.messages) == 1
         assert "no hay mensajes pendientes" in plain(screen.query_one("#outbox-status", Static))
         _, values = table.get_cached_row(0)  # type: ignore[misc]
@@ -210,7 +204,7 @@ async def test_customer_without_email_cannot_be_sent(db: Database) -> None:
     async with app.run_test(size=SIZE) as pilot:
         results: list[object] = []
         app.push_screen(StatementDialog(cid), results.append)
-        await settle(app, pilot)
+        await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, StatementDialog)
         assert "no tiene correo de facturación" in plain(dialog.query_one("#statement-status", Static))
@@ -218,8 +212,8 @@ async def test_customer_without_email_cannot_be_sent(db: Database) -> None:
         assert dialog.meta_text("to") == "—"
         assert "$10,000.00 MXN" in dialog.preview_text()  # the preview still shows
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle(pilot)
         assert results == [False]
     assert outbox(db) == []

@@ -15,10 +15,10 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.worker import WorkerCancelled
 
 from arterm.tui.widgets import Column, VirtualTable
 from arterm.tui.widgets.virtual_table import sanitize_cell
+from .pilot_helpers import settle
 
 ROWS = 100_000
 SIZE = (100, 30)
@@ -145,22 +145,6 @@ class TableApp(App[None]):
 
     def of_type(self, kind: type[Message]) -> list:
         return [event for event in self.events if isinstance(event, kind)]
-
-
-async def settle(pilot) -> None:
-    """Wait until no worker runs and every message they posted has been handled."""
-    app = pilot.app
-    for _ in range(50):
-        try:
-            await app.workers.wait_for_complete()
-        except WorkerCancelled:
-            pass
-        await pilot.pause()
-        table = app.query_one(VirtualTable)
-        if not any(worker.is_running for worker in app.workers) and not table.is_loading:
-            await pilot.pause()
-            return
-    raise AssertionError("workers never settled")
 
 
 def screen_lines(app: App) -> list[str]:

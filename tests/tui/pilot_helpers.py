@@ -1,0 +1,57 @@
+"""Waiting for the app to be quiet before a test looks at it (one definition for every TUI test).
+
+"Quiet" means: no worker running, every virtual table has its rows, no debounced search pending,
+and every ``DataTable`` has applied the rows it was given. The last one matters for pictures:
+``DataTable`` measures new rows and columns only when it next receives an ``Idle`` event, so on a
+loaded machine a screenshot taken right after the data arrived can show the old column widths
+(a snapshot failed in CI that way).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import DataTable
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from arterm.tui.widgets import VirtualTable
+
+
+def _busy(app: Any) -> bool:
+    if any(worker.is_running for worker in app.workers):
+        return True
+    if any(getattr(screen, "query_pending", False) for screen in app.screen_stack):
+        return True
+    screen = app.screen
+    if any(table.is_loading for table in screen.query(VirtualTable)):
+        return True
+    # Private, on purpose: nothing public tells whether a DataTable has measured its new rows.
+    return any(table._require_update_dimensions or table._updated_cells for table in screen.query(DataTable))
+
+
+async def settle(pilot: Any, *, rounds: int = 300) -> None:
+    """Wait until the app is quiet (see the module docstring) for two rounds in a row."""
+    app = pilot.app
+    quiet = 0
+    for _ in range(rounds):
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerFailed, WorkerCancelled):
+            pass  # the app turns failures into notifications (asserted where expected)
+        await pilot.pause()
+        quiet = 0 if _busy(app) else quiet + 1
+        if quiet >= 2:
+            return
+    raise AssertionError("the screen never settled")
+
+
+def steady_cursors(pilot: Any) -> None:
+    """Stop cursors blinking so a picture does not depend on when it was taken."""
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False
+
+
+async def settle_steady(pilot: Any) -> None:
+    """``settle`` and then ``steady_cursors``: what a snapshot waits for."""
+    await settle(pilot)
+    steady_cursors(pilot)
