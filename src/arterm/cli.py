@@ -6,6 +6,7 @@ Heavy modules (SQLAlchemy/SQLModel, Textual) are imported inside the commands th
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -109,7 +110,39 @@ def resolve_customer(ctx: Context, query: str) -> int:
         return ids[0]
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+# Commands defined in the other cli_* modules, imported only when one of them is run (or listed
+# by --help): opening the app or running `arterm balance` does not pay for the rest.
+# tests/unit/test_cli_lazy.py checks this map against what the modules register.
+LAZY_COMMANDS: dict[str, str] = {
+    "apply-credit": "cli_ledger", "cancel": "cli_ledger", "credit-note": "cli_ledger", "customer": "cli_ledger",
+    "customers": "cli_ledger", "invoice": "cli_ledger", "note": "cli_ledger", "operator": "cli_ledger",
+    "pay": "cli_ledger", "show": "cli_ledger",
+    "contracts": "cli_contracts",
+    "import": "cli_cfdi", "rep": "cli_cfdi",
+    "outbox": "cli_mail", "statement": "cli_mail", "statements": "cli_mail",
+}
+
+
+def load_all_commands() -> None:
+    for module in sorted(set(LAZY_COMMANDS.values())):
+        importlib.import_module(f"{__package__}.{module}")
+
+
+class LazyGroup(click.Group):
+    """The top-level group: imports a command's module the first time the command is asked for."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = LAZY_COMMANDS.get(cmd_name)
+        if cmd_name not in self.commands and module is not None:
+            importlib.import_module(f"{__package__}.{module}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        load_all_commands()
+        return super().list_commands(ctx)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_url", envvar="ARTERM_DATABASE_URL", help="Database URL (sqlite:///path or postgresql://...).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Config file (TOML).")
 @click.option("--as", "operator", help="Act as this operator (default: config or $USER).")
@@ -369,9 +402,6 @@ def config_show(ctx: Context) -> None:
     if ctx.operator:
         data["operator"] = ctx.operator
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-from . import cli_cfdi, cli_contracts, cli_ledger, cli_mail  # noqa: E402,F401  (register their commands)
 
 
 def main() -> None:

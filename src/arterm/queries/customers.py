@@ -491,8 +491,11 @@ def find_customers(session: Connection, query: str, *, limit: int = 1000) -> lis
     q = query.strip()
     if not q:
         return []
+    # Index lookups only (no lower(identifier): that is a scan of every customer). An identifier
+    # typed in another mix of cases than it was saved in is still found by the search below.
+    spellings = sorted({q, q.upper(), q.lower()})
     exact = session.execute(
-        sa.select(T_CUSTOMER.c.id).where(sa.or_(sa.func.lower(T_CUSTOMER.c.identifier) == q.lower(),
+        sa.select(T_CUSTOMER.c.id).where(sa.or_(T_CUSTOMER.c.identifier.in_(spellings),
                                                 T_CUSTOMER.c.rfc == q.upper())).order_by(T_CUSTOMER.c.name).limit(limit)
     ).scalars().all()
     if exact:
