@@ -8,12 +8,11 @@ give the same data. ``arterm db check`` (queries.integrity) verifies the result 
 
 from __future__ import annotations
 
-import queue
 import random
-import threading
 import time
 import uuid as uuidlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -21,7 +20,7 @@ import sqlalchemy as sa
 
 from ..db.engine import Database
 from ..db import tables
-from ..db.bulk import insert_rows
+from ..db.bulk import insert_prepared, prepare_rows
 from ..domain.rfc import check_character
 from ..domain.text import search_key
 from . import names as N
@@ -388,6 +387,73 @@ TABLE_ORDER = ("customer", "contract", "document", "document_line", "payment", "
 TABLES = {name: getattr(tables, name) for name in TABLE_ORDER}
 
 
+PARALLEL_FROM = 5000  # customers; below that a child process costs more than it saves
+_COUNTED = {"customer": "customers", "document": "documents", "payment": "payments", "allocation": "allocations",
+            "contract": "contracts", "note": "notes", "activity": "activity"}
+
+
+# What the generator yields (plain tuples: they cross a process boundary as pickles):
+#   ("chunk", {table: Prepared}, {DemoStats field: rows})  for every CHUNK customers, then
+#   ("tail", ids_next, folios)                               the ids and folios it used.
+Item = tuple[str, dict[str, Any], dict[str, int]]
+
+
+def _chunks(seed: int, today: date, op_ids: list[tuple[int, str]], start_ids: dict[str, int],
+            invoices: tuple[int, int], customers: int, dialect: str, chunk: int) -> Iterator[Item]:
+    """The demo rows, ``chunk`` customers at a time, ready for ``insert_prepared``."""
+    ids = _Ids(start_ids)
+    gen = _Generator(seed, today, op_ids, ids, invoices)
+    done = 0
+    while done < customers:
+        batch = min(chunk, customers - done)
+        rows: dict[str, list[dict]] = {k: [] for k in TABLE_ORDER}
+        for i in range(batch):
+            one = gen.customer(done + i)
+            for k in TABLE_ORDER:
+                rows[k].extend(one.rows[k])
+        for doc in rows["document"]:
+            doc.pop("_contract", None)
+        counts = {field: len(rows[table]) for table, field in _COUNTED.items()}
+        yield "chunk", {k: prepare_rows(dialect, TABLES[k], rows[k]) for k in TABLE_ORDER}, counts
+        done += batch
+    yield "tail", dict(ids.next), dict(gen.folios)
+
+
+def _chunks_from_process(*args: Any) -> Iterator[Item]:
+    """``_chunks`` computed by a child Python process (``arterm.demo._producer``) and read back
+    through a pipe, so generating (Python) and inserting (this process) use two cores instead of
+    taking turns on one GIL. A plain subprocess rather than ``multiprocessing``: nothing depends
+    on how the parent was started (console script, ``python -c``, a script without a main guard)."""
+    import pickle
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-m", "arterm.demo._producer"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        pickle.dump(args, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        child.stdin.close()
+        while True:
+            try:
+                item = pickle.load(child.stdout)
+            except EOFError:
+                child.wait()
+                error = (child.stderr.read() if child.stderr else b"").decode(errors="replace").strip()
+                raise RuntimeError(f"demo generator process failed (exit code {child.returncode}): "
+                                   f"{error.splitlines()[-1] if error else 'no output'}") from None
+            yield item
+            if item[0] == "tail":
+                return
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        child.stdout.close()
+        if child.stderr:
+            child.stderr.close()
+
+
 def generate_demo(
     db: Database,
     *,
@@ -397,8 +463,13 @@ def generate_demo(
     current_operator: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     invoices_per_customer: tuple[int, int] = (2, 12),
+    parallel: bool | None = None,
 ) -> DemoStats:
-    """Fill an empty database with ``customers`` demo customers and their history."""
+    """Fill an empty database with ``customers`` demo customers and their history.
+
+    With ``parallel`` (default: from PARALLEL_FROM customers on) the rows are generated in a
+    child process while this one inserts them; the data is the same either way.
+    """
     from ..ledger import upsert_operator
 
     started = time.perf_counter()
@@ -416,58 +487,30 @@ def generate_demo(
         for name in ("customer", "contract", "document", "document_line", "payment", "allocation", "note", "activity"):
             table = TABLES[name]
             start_ids[name] = int(s.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()) + 1
-    ids = _Ids(start_ids)
-    gen = _Generator(seed, today, op_ids, ids, invoices_per_customer)
     stats = DemoStats()
-    # Generation (Python) and insertion (mostly SQLite/PostgreSQL C code, which releases the GIL)
-    # overlap: a writer thread inserts chunk N while this thread builds chunk N+1.
-    chunks: queue.Queue[dict[str, list[dict]] | None] = queue.Queue(maxsize=2)
-    failure: list[BaseException] = []
-
-    def writer() -> None:
-        try:
-            while (rows := chunks.get()) is not None:
-                with db.write() as s:
-                    for k in TABLE_ORDER:
-                        insert_rows(s, TABLES[k], rows[k])
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
-            failure.append(exc)
-            while chunks.get() is not None:
-                pass
-
-    thread = threading.Thread(target=writer, name="demo-writer", daemon=True)
-    thread.start()
-    done = 0
-    try:
-        while done < customers and not failure:
-            batch = min(CHUNK, customers - done)
-            rows: dict[str, list[dict]] = {k: [] for k in TABLE_ORDER}
-            for i in range(batch):
-                one = gen.customer(done + i)
-                for k in TABLE_ORDER:
-                    rows[k].extend(one.rows[k])
-            for doc in rows["document"]:
-                doc.pop("_contract", None)
-            chunks.put(rows)
-            stats.customers += batch
-            stats.documents += len(rows["document"])
-            stats.payments += len(rows["payment"])
-            stats.allocations += len(rows["allocation"])
-            stats.contracts += len(rows["contract"])
-            stats.notes += len(rows["note"])
-            stats.activity += len(rows["activity"])
-            done += batch
-            if progress:
-                progress(done, customers)
-    finally:
-        chunks.put(None)
-        thread.join()
-    if failure:
-        raise failure[0]
+    args = (seed, today, op_ids, start_ids, invoices_per_customer, customers, db.dialect, CHUNK)
+    if parallel is None:
+        parallel = customers >= PARALLEL_FROM
+    chunks = _chunks_from_process(*args) if parallel else _chunks(*args)
+    ids_next: dict[str, Any] | None = None
+    folios: dict[str, int] = {}
+    for kind, data, extra in chunks:
+        if kind == "tail":  # the last item: the loop ends (and the child process is waited for)
+            ids_next, folios = data, extra
+            continue
+        with db.write() as s:
+            for k in TABLE_ORDER:
+                insert_prepared(s, TABLES[k], data[k])
+        for name, n in extra.items():
+            setattr(stats, name, getattr(stats, name) + n)
+        if progress:
+            progress(stats.customers, customers)
+    if ids_next is None:  # pragma: no cover - the producer always ends with its tail or raises
+        raise RuntimeError("demo generation stopped early")
     with db.write() as s:
         seq = tables.sequence
-        values = {"customer_identifier": ids.next["customer"] - 1, "folio:invoice:A": gen.folios["invoice"],
-                  "folio:sales_note:NV": gen.folios["sales_note"], "folio:credit_note:NC": gen.folios["credit_note"]}
+        values = {"customer_identifier": ids_next["customer"] - 1, "folio:invoice:A": folios["invoice"],
+                  "folio:sales_note:NV": folios["sales_note"], "folio:credit_note:NC": folios["credit_note"]}
         for name, value in values.items():
             s.execute(seq.delete().where(seq.c.name == name))
             s.execute(seq.insert().values(name=name, value=value))
