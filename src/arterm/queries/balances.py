@@ -116,7 +116,8 @@ def aging_totals(
             cond = items.c.due_date <= latest
             if earliest is not None:
                 cond = sa.and_(cond, items.c.due_date >= earliest)
-        cols.append(sa.func.coalesce(sa.func.sum(sa.case((cond, items.c.bal), else_=0)), 0))
+        # bigint: PostgreSQL's sum(bigint) is numeric, which the driver would turn into Decimal.
+        cols.append(sa.cast(sa.func.coalesce(sa.func.sum(sa.case((cond, items.c.bal), else_=0)), 0), sa.BigInteger))
     stmt = (
         sa.select(items.c.customer_id, items.c.currency, *cols)
         .where(items.c.bal > 0)
@@ -124,9 +125,9 @@ def aging_totals(
     )
     keys = bucket_keys(limits)
     out: dict[tuple[int, str], tuple[dict[str, int], int]] = {}
-    for row in session.execute(stmt):
-        out[(row[0], row[1])] = ({k: int(v) for k, v in zip(keys, row[2:], strict=True)}, 0)
-    for cust, cur, credit in session.execute(credits(as_of, historical=historical, customer_ids=ids)):
+    for row in session.execute(stmt).all():  # all(): one fetchall, not a fetchone per row
+        out[(row[0], row[1])] = (dict(zip(keys, row[2:], strict=True)), 0)
+    for cust, cur, credit in session.execute(credits(as_of, historical=historical, customer_ids=ids)).all():
         buckets, _ = out.get((cust, cur), ({k: 0 for k in keys}, 0))
         out[(cust, cur)] = (buckets, int(credit))
     return out
