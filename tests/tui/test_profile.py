@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
 from arterm import i18n
 from arterm import ledger as L
@@ -29,11 +29,7 @@ from arterm.queries.balances import customer_balances
 from arterm.tui.app import ArtermApp
 from arterm.tui.screens.customer import CustomerScreen
 from arterm.tui.widgets import VirtualTable
-from arterm.tui.commands import open_customer
-from arterm.queries.customers import customer_detail
 from arterm.tui.widgets.tabs import TAB_IDS, ProfileTable
-from arterm.tui.widgets.tabs.balances import BalancesTab
-from arterm.tui.widgets.tabs.sales import SalesTab
 from .pilot_helpers import settle
 
 TODAY = date(2026, 11, 28)
@@ -536,79 +532,6 @@ async def test_language_switch_relabels_everything(led: Ledger) -> None:
         await settle(pilot)
         assert sales.header_labels[0] == "Tipo"
         assert {k.reference: cell_text(v[4]) for k, v in rows(sales)}["A-2"] == "Vencido 44 d"
-
-
-async def test_the_profile_screen_is_kept_and_rebound_to_the_next_customer(led: Ledger) -> None:
-    """Opening a second customer reuses the first profile screen: nothing of the first customer
-    (data, active tab, sales filter, typed terms) may survive, and results still on their way for
-    it must not land on the second."""
-    app = make_app(led)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        customers = app.screen
-        open_customer(app, led.cid)
-        await settle(pilot)
-        first = app.screen
-        assert isinstance(first, CustomerScreen) and first.customer_id == led.cid
-        await show(pilot, "3")
-        await show(pilot, "f")
-        assert first.query_one("#sales-table", ProfileTable).row_count == 5  # only open ones
-        first.query_one("#terms-input", Input).value = "99"
-        stale_balances = first.query_one(BalancesTab).data
-        assert stale_balances is not None and stale_balances.detail.id == led.cid
-        await pilot.press("escape")
-        await settle(pilot)
-        assert app.screen is customers and first.is_attached  # kept, not removed
-
-        # The next customer: same screen, reset.
-        with led.db.read() as s:
-            stale_detail = customer_detail(s, led.cid)
-        open_customer(app, led.other)
-        await settle(pilot)
-        # Results read for the first customer that arrive late (a slow query) are dropped.
-        first._show_header(stale_detail, ())
-        first.query_one(BalancesTab)._show(stale_balances)
-        await settle(pilot)
-        assert app.screen is first and first.customer_id == led.other
-        assert first.tabs.active == "balances"
-        identity = plain(first.query_one("#profile-identity", Static))
-        assert "Otro Cliente SA" in identity and "Ñandú" not in identity
-        assert first.query_one("#terms-input", Input).value == "30"
-        aging = {r[0]: r[1:] for r in datatable_rows(first.query_one("#aging-table", DataTable))}
-        assert aging["Total"] == ["$0.00 MXN"]
-        assert datatable_rows(first.query_one("#rep-table", DataTable)) == []
-        await show(pilot, "3")
-        sales = first.query_one("#sales-table", ProfileTable)
-        assert sales.row_count == 0 and not first.query_one(SalesTab).only_open
-        assert plain(first.query_one("#sales-count", Static)) == i18n.t("profile.empty.sales", "es")
-        await show(pilot, "2")
-        with led.db.read() as s:
-            expected = s.execute(sa.select(sa.func.count()).select_from(tables.activity)
-                                 .where(tables.activity.c.customer_id == led.other)).scalar_one()
-        assert first.query_one("#activity-table", ProfileTable).row_count == expected
-
-        # Language switched while the kept screen is not in the stack: relabelled when reused.
-        await pilot.press("escape")
-        await settle(pilot)
-        await pilot.press("ctrl+l")
-        await settle(pilot)
-        open_customer(app, led.cid)
-        await settle(pilot)
-        assert app.screen is first and first.customer_id == led.cid
-        assert first.tabs.get_tab("sales").label_text == "3 Sales"
-        assert "Payment terms: 30 days" in plain(first.query_one("#profile-identity", Static))
-        await show(pilot, "3")
-        assert sales.row_count == 8 and sales.header_labels[0] == "Type"
-
-        # A profile opened on top of the kept one (from the palette) is a new screen, dropped on close.
-        open_customer(app, led.other)
-        await settle(pilot)
-        second = app.screen
-        assert isinstance(second, CustomerScreen) and second is not first and second.customer_id == led.other
-        await pilot.press("escape")
-        await settle(pilot)
-        assert app.screen is first and first.customer_id == led.cid
-        assert not second.is_attached and first.is_attached
 
 
 # ------------------------------------------------------------------------------------ hostile text

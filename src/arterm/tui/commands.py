@@ -43,7 +43,7 @@ def open_customer(app: App[Any], customer_id: int) -> None:
     """Push the customer's profile (imported lazily: the profile screen is heavier than the list)."""
     from .screens.customer import CustomerScreen
 
-    CustomerScreen.open(app, customer_id)
+    app.push_screen(CustomerScreen(customer_id))
 
 
 class CustomerCommands(Provider):

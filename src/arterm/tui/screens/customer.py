@@ -156,7 +156,6 @@ class CustomerScreen(BaseScreen):
         self.balances: tuple[Balance, ...] = ()
         self._reload_on_resume = False
         self._missing = False
-        self._lang_shown = ""
 
     # ------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -167,46 +166,7 @@ class CustomerScreen(BaseScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self._lang_shown = self.lang
         self.query_one(ProfileHeader).show_message(self.tr("profile.loading"))
-        self.load_header()
-        self.active_tab.ensure_loaded()
-
-    # ------------------------------------------------------------------------------ reuse
-    SPARE = "customer-profile"  # name of the installed profile screen kept between openings
-
-    @classmethod
-    def open(cls, app: Any, customer_id: int) -> CustomerScreen:
-        """Push the profile of ``customer_id``.
-
-        Building the screen (header, seven tabs, footer: ~70 widgets to mount and style) costs
-        more than reading the data, so the first profile opened is installed and kept: opening
-        the next customer rebinds it (every tab emptied, the Balances tab shown, data read again)
-        instead of building another. A profile opened while the kept one is in the stack (from
-        the palette, on top of a profile) is a new screen, discarded when closed.
-        """
-        spare = app.get_screen(cls.SPARE) if app.is_screen_installed(cls.SPARE) else None
-        if isinstance(spare, cls) and spare.is_mounted and spare not in app.screen_stack:
-            spare.show_customer(customer_id)
-            app.push_screen(spare)
-            return spare
-        screen = cls(customer_id)
-        if spare is None:
-            app.install_screen(screen, cls.SPARE)
-        app.push_screen(screen)
-        return screen
-
-    def show_customer(self, customer_id: int) -> None:
-        """Forget the customer shown and load another (the screen is not in the stack)."""
-        self.customer_id = int(customer_id)
-        self.detail, self.balances, self._missing, self._reload_on_resume = None, (), False, False
-        self.query_one(ProfileHeader).show_message(self.tr("profile.loading"))
-        for tab in self.query(ProfileTab):
-            tab.rebind(self.customer_id)
-        self.tabs.active = TAB_IDS[0]
-        if self._lang_shown != self.lang:
-            self.apply_language()
-        self.set_focus(None)
         self.load_header()
         self.active_tab.ensure_loaded()
 
@@ -222,31 +182,24 @@ class CustomerScreen(BaseScreen):
         return self.query_one(f"#{tab_id}", ProfileTab)
 
     # ------------------------------------------------------------------------------ loading
-    def load_header(self) -> None:
-        self._load_header(self.customer_id)
-
     @work(thread=True, exclusive=True, group="profile-header", exit_on_error=False)
-    def _load_header(self, customer_id: int) -> None:
+    def load_header(self) -> None:
         app = self.app
         try:
             with app.database().read() as s:
-                detail = customer_detail(s, customer_id)
-                balances = customer_balances(s, [customer_id], as_of=app.today(),
+                detail = customer_detail(s, self.customer_id)
+                balances = customer_balances(s, [self.customer_id], as_of=app.today(),
                                              limits=tuple(app.settings.aging_buckets), include_zero=True)
         except NotFound:
-            app.call_from_thread(self._show_missing, customer_id)
+            app.call_from_thread(self._show_missing)
             return
         app.call_from_thread(self._show_header, detail, tuple(balances))
 
     def _show_header(self, detail: CustomerDetail, balances: tuple[Balance, ...]) -> None:
-        if detail.id != self.customer_id:
-            return  # read for the customer shown before this screen was reused
         self.detail, self.balances, self._missing = detail, balances, False
         self.query_one(ProfileHeader).show(detail, balances, fmt_for(self.app))
 
-    def _show_missing(self, customer_id: int) -> None:
-        if customer_id != self.customer_id:
-            return
+    def _show_missing(self) -> None:
         self._missing = True
         self.query_one(ProfileHeader).show_message(self.tr("profile.not_found", id=self.customer_id), error=True)
 
@@ -291,7 +244,6 @@ class CustomerScreen(BaseScreen):
 
     # ------------------------------------------------------------------------------ language
     def apply_language(self) -> None:
-        self._lang_shown = self.lang
         fmt = fmt_for(self.app)
         header = self.query_one(ProfileHeader)
         if self._missing:

@@ -207,17 +207,6 @@ class ProfileTab(TabPane):
     def mark_stale(self) -> None:
         self.stale = True
 
-    def rebind(self, customer_id: int) -> None:
-        """Show another customer (the profile screen is reused): drop everything shown; the tab
-        loads again when it is next shown."""
-        self.customer_id = customer_id
-        self.loaded = False
-        self.stale = False
-        self.clear()
-
-    def clear(self) -> None:
-        """Empty what the tab shows (results still on their way for the last customer are dropped)."""
-
     def load(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -273,12 +262,6 @@ class ListTab(ProfileTab):
             table.set_provider(self.make_provider())
         else:
             table.refresh_data()
-
-    def clear(self) -> None:
-        self._restore_cursor = None
-        self.table.set_provider(None)
-        self.preview.update("")
-        self._show_count(0)
 
     def apply_language(self) -> None:
         fmt = self.fmt

@@ -121,23 +121,13 @@ class BalancesTab(ProfileTab):
         self._relabel_static()
 
     # -- loading ------------------------------------------------------------------------------
-    def clear(self) -> None:
-        self.data = None
-        terms = self.query_one(TermsInput)
-        terms.value = terms.saved_value = ""
-        self._message = ("", {}, False)
-        self._render_message()
-        for table in self.query(DataTable):
-            table.clear(columns=True)
-        for static_id in ("aging-title", "rep-title", "rep-more"):
-            self.query_one(f"#{static_id}", Static).update("")
-
     def load(self) -> None:
-        self._load_data(self.customer_id)
+        self._load_data()
 
     @work(thread=True, exclusive=True, group="profile-balances", exit_on_error=False)
-    def _load_data(self, customer_id: int) -> None:
+    def _load_data(self) -> None:
         app = self.app
+        customer_id = self.customer_id
         as_of = app.today()
         limits = tuple(app.settings.aging_buckets)
         with app.database().read() as s:
@@ -151,8 +141,6 @@ class BalancesTab(ProfileTab):
         app.call_from_thread(self._show, data)
 
     def _show(self, data: BalancesData) -> None:
-        if data.detail.id != self.customer_id:
-            return  # read for the customer shown before the profile screen was reused
         self.data = data
         terms = self.query_one(TermsInput)
         value = str(data.detail.payment_terms_days)
@@ -333,29 +321,25 @@ class BalancesTab(ProfileTab):
             return
         self._terms_message("profile.terms.saving")
         self.screen.set_focus(None)  # done typing: number and letter keys work the profile again
-        self._save_terms(self.customer_id, days, data.detail.version if data is not None else None)
+        self._save_terms(days, data.detail.version if data is not None else None)
 
     @work(thread=True, exclusive=True, group="profile-terms", exit_on_error=False)
-    def _save_terms(self, customer_id: int, days: int, version: int | None) -> None:
+    def _save_terms(self, days: int, version: int | None) -> None:
         app = self.app
         try:
             with app.database().write() as s:
-                ledger.set_payment_terms(s, actor=app.operator, customer_id=customer_id, days=days,
+                ledger.set_payment_terms(s, actor=app.operator, customer_id=self.customer_id, days=days,
                                          expected_version=version)
         except DomainError as exc:
-            app.call_from_thread(self._terms_failed, customer_id, str(exc))
+            app.call_from_thread(self._terms_failed, str(exc))
             return
-        app.call_from_thread(self._terms_saved, customer_id, days)
+        app.call_from_thread(self._terms_saved, days)
 
-    def _terms_failed(self, customer_id: int, error: str) -> None:
-        if customer_id != self.customer_id:
-            return
+    def _terms_failed(self, error: str) -> None:
         self._terms_message("profile.terms.error", error=True, error_text=error)
         self.post_message(self.Changed())  # someone else may have changed the customer: show it
 
-    def _terms_saved(self, customer_id: int, days: int) -> None:
-        if customer_id != self.customer_id:
-            return
+    def _terms_saved(self, days: int) -> None:
         terms = self.query_one(TermsInput)
         terms.saved_value = terms.value = str(days)
         self._terms_message("profile.terms.saved", days=days)

@@ -86,10 +86,6 @@ class SalesTab(ListTab):
     def target(self, key: Hashable) -> tuple[str, int] | None:
         return ("document", key.id) if isinstance(key, lists.DocumentRow) else None
 
-    def clear(self) -> None:
-        self.only_open = False
-        super().clear()
-
     def action_toggle_open(self) -> None:
         self.only_open = not self.only_open
         self.loaded = True
