@@ -34,3 +34,13 @@ def test_balance_imports_no_other_command_module() -> None:
             "print(sorted(m for m in sys.modules if m.startswith('arterm.cli_')))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip().endswith("[]")
+
+
+def test_the_query_layer_imports_no_orm_and_no_unused_dialect() -> None:
+    """What `arterm balance` needs stays light: no SQLModel/pydantic/Alembic, no PostgreSQL dialect
+    for a SQLite database (the generated tables do not use dialect-specific index options)."""
+    code = ("import sys, arterm.queries.balances, arterm.queries.customers, arterm.db.engine; "
+            "print(sorted(m for m in ('sqlmodel', 'pydantic', 'alembic', 'textual', 'sqlalchemy.dialects.postgresql') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"

@@ -190,7 +190,7 @@ document = sa.Table(
     sa.Column('version', sa.Integer(), default=1, nullable=False),
     sa.UniqueConstraint('contract_id', 'period_start'),
     sa.Index('ix_document_customer_issue', 'customer_id', 'issue_date'),
-    sa.Index('ix_document_open', 'customer_id', 'currency', 'kind', 'due_date', 'issue_date', 'balance_cents', 'status', sqlite_where=sa.text("status = 'current'"), postgresql_where=sa.text("status = 'current'")),
+    sa.Index('ix_document_open', 'customer_id', 'currency', 'kind', 'due_date', 'issue_date', 'balance_cents', 'status', info={'where': "status = 'current'"}),
 )
 
 payment = sa.Table(
@@ -335,5 +335,5 @@ cfdi_claim = sa.Table(
     sa.Column('status', sa.String(10), default='pending', nullable=False),
     sa.Column('detail', sa.String(300), default='', nullable=False),
     sa.UniqueConstraint('source_key', 'position'),
-    sa.Index('ix_cfdi_claim_pending', 'target_key', sqlite_where=sa.text("status = 'pending'"), postgresql_where=sa.text("status = 'pending'")),
+    sa.Index('ix_cfdi_claim_pending', 'target_key', info={'where': "status = 'pending'"}),
 )
