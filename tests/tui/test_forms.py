@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 import sqlalchemy as sa
 from ledger_helpers import counts
 from textual.screen import Screen
@@ -558,6 +559,23 @@ async def test_payment_for_a_document_preview_and_only_this_document(led: Ledger
     assert row(led.db, tables.document, led.a1).status == "paid"
     assert balance(led.db, led.customer) == (116000, 35000)
     assert integrity(led.db) == []
+
+
+async def test_payment_amount_typed_in_a_burst_keeps_its_keys_in_order(led: Ledger) -> None:
+    """Seen in tmux: backspaces and digits sent together were applied out of order ("16202.88",
+    then 10 backspaces and "2000", gave "16"): the amount field must apply them as typed."""
+    app = make_app(led.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = PaymentForm(led.customer, led.a1)
+        await open_screen(pilot, form)
+        amount = form.query_one("#amount", Input)
+        assert amount.has_focus and amount.value == "1150.00"
+        amount.action_end()
+        for name in ["backspace"] * 10 + list("2000"):
+            app.post_message(events.Key(name, name if len(name) == 1 else None))
+        await settle(pilot)
+        assert amount.value == "2000"
+        assert form.plan() == [(led.a1, 115000), (led.a2, 85000)]
 
 
 async def test_payment_without_document_oldest_first_leftover_is_credit(led: Ledger) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
+from ..widgets.inputs import OrderedInput
 
 from ... import ledger
 from ...queries.customers import CustomerDetail, customer_detail
@@ -83,7 +84,7 @@ class IdentifierDialog(FormModal):
 
     def compose_body(self) -> ComposeResult:
         yield TLabel("form.customer_line", id="customer-line", classes="muted", name="…")
-        yield field_row("identifier", "form.field.identifier", Input(id="identifier", compact=True, max_length=40))
+        yield field_row("identifier", "form.field.identifier", OrderedInput(id="identifier", compact=True, max_length=40))
 
     def read(self, session: Any) -> CustomerDetail:
         return customer_detail(session, self.customer_id)

@@ -13,6 +13,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input
+from ..widgets.inputs import OrderedInput
 
 from ... import ledger
 from ...queries.lists import AllocationRow, DocumentDetail, PaymentRow, document_detail, payment_detail
@@ -56,7 +57,7 @@ class CancelDialog(FormModal):
     def compose_body(self) -> ComposeResult:
         yield TLabel("ui.loading", id="cancel-what")
         yield Vertical(id="consequences")
-        yield field_row("reason", "form.field.reason", Input(id="reason", compact=True, max_length=MAX_REASON))
+        yield field_row("reason", "form.field.reason", OrderedInput(id="reason", compact=True, max_length=MAX_REASON))
 
     # -- loading ------------------------------------------------------------------------------
     def read(self, session: Any) -> Target:

@@ -20,6 +20,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, Select, Static
+from ..widgets.inputs import OrderedInput
 
 from ... import i18n
 from ...domain import schedule
@@ -101,10 +102,10 @@ class ContractForm(FormModal):
         yield TLabel("contracts.form.customer", id="customer-line", classes="muted", name="…")
         with Vertical(classes="form-body"):
             yield field_row("description", "contracts.form.description",
-                            Input(id="description", compact=True, max_length=500))
+                            OrderedInput(id="description", compact=True, max_length=500))
             with Vertical(classes="field-grid"):
-                yield field_row("amount", "contracts.amount_before_tax", Input(id="amount", compact=True, max_length=24))
-                yield field_row("tax_rate", "contracts.tax_rate", Input("0.16", id="tax_rate", compact=True, max_length=10))
+                yield field_row("amount", "contracts.amount_before_tax", OrderedInput(id="amount", compact=True, max_length=24))
+                yield field_row("tax_rate", "contracts.tax_rate", OrderedInput("0.16", id="tax_rate", compact=True, max_length=10))
                 yield field_row("frequency", "ui.frequency",
                                 Select(self._frequency_options(), id="frequency", value="monthly", allow_blank=False,
                                        compact=True))
@@ -112,12 +113,12 @@ class ContractForm(FormModal):
                                 Select([(c, c) for c in CURRENCIES], id="currency", value="MXN", allow_blank=False,
                                        compact=True))
                 yield field_row("start_date", "ui.start_date",
-                                Input(self.day(self.app.today()), id="start_date", compact=True, max_length=20))
-                yield field_row("billing_day", "ui.billing_day", Input(id="billing_day", compact=True, max_length=2))
-                yield field_row("end_date", "ui.end_date", Input(id="end_date", compact=True, max_length=20))
-                yield field_row("periods", "contracts.periods", Input(id="periods", compact=True, max_length=5))
+                                OrderedInput(self.day(self.app.today()), id="start_date", compact=True, max_length=20))
+                yield field_row("billing_day", "ui.billing_day", OrderedInput(id="billing_day", compact=True, max_length=2))
+                yield field_row("end_date", "ui.end_date", OrderedInput(id="end_date", compact=True, max_length=20))
+                yield field_row("periods", "contracts.periods", OrderedInput(id="periods", compact=True, max_length=5))
                 yield field_row("payment_terms_days", "ui.payment_terms",
-                                Input(id="payment_terms_days", compact=True, max_length=3))
+                                OrderedInput(id="payment_terms_days", compact=True, max_length=3))
                 yield field_row("metodo_pago", "ui.metodo_pago",
                                 Select(self._metodo_options(), id="metodo_pago", value="PPD", allow_blank=False,
                                        compact=True))
@@ -125,7 +126,7 @@ class ContractForm(FormModal):
                 yield field_row("dd_forma_pago", "contracts.dd_forma",
                                 Select(forma_pago_options(self.app.lang, DD_FORMAS), id="dd_forma_pago", value="04",
                                        allow_blank=False, compact=True))
-            yield field_row("dd_reference", "contracts.dd_reference", Input(id="dd_reference", compact=True, max_length=40))
+            yield field_row("dd_reference", "contracts.dd_reference", OrderedInput(id="dd_reference", compact=True, max_length=40))
             yield TLabel("contracts.form.locked", id="locked-note", classes="field-warning")
             yield TLabel("contracts.form.preview", classes="section-title")
             yield Static("", id="preview")

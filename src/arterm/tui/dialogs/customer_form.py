@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Select
+from ..widgets.inputs import OrderedInput
 
 from ... import ledger
 from ...domain import catalogs
@@ -80,7 +81,7 @@ class CustomerForm(FormModal):
 
     def compose_body(self) -> ComposeResult:
         def text(name: str, **kw: Any) -> Input:
-            return Input(id=name, compact=True, **kw)
+            return OrderedInput(id=name, compact=True, **kw)
 
         with VerticalScroll(classes="form-body"):
             yield field_row("name", "form.field.name", text("name", max_length=300))

@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Select, Static
+from ..widgets.inputs import OrderedInput
 
 from ... import i18n, ledger
 from ...domain.errors import DomainError
@@ -101,10 +102,10 @@ class LineRow(Vertical):
         s = self.serial
         with Horizontal(classes="line-line"):
             yield Static("", classes="col-n line-number")
-            yield Input(id=f"line-{s}-desc", classes="col-desc", compact=True, max_length=1000)
-            yield Input("1", id=f"line-{s}-qty", classes="col-qty", compact=True, max_length=20)
-            yield Input(id=f"line-{s}-price", classes="col-price", compact=True, max_length=24)
-            yield Input("16", id=f"line-{s}-tax", classes="col-tax", compact=True, max_length=6)
+            yield OrderedInput(id=f"line-{s}-desc", classes="col-desc", compact=True, max_length=1000)
+            yield OrderedInput("1", id=f"line-{s}-qty", classes="col-qty", compact=True, max_length=20)
+            yield OrderedInput(id=f"line-{s}-price", classes="col-price", compact=True, max_length=24)
+            yield OrderedInput("16", id=f"line-{s}-tax", classes="col-tax", compact=True, max_length=6)
             yield Static("", id=f"line-{s}-amount", classes="col-amount")
         yield FieldError(f"line-{s}")
 
@@ -132,7 +133,7 @@ class CreditRow(Vertical):
             yield Static(i18n.fmt_date(d.issue_date, lang), classes="col-date credit-issue")
             yield Static(i18n.fmt_date(d.due_date, lang), classes="col-date credit-due")
             yield Static(i18n.fmt_money(d.balance, d.currency, lang), classes="col-money credit-balance")
-            yield Input(id=f"credit-{d.id}-amount", classes="col-credit", compact=True, max_length=24)
+            yield OrderedInput(id=f"credit-{d.id}-amount", classes="col-credit", compact=True, max_length=24)
         yield FieldError(f"credit-{d.id}")
 
     def relabel(self, lang: str) -> None:
@@ -180,10 +181,10 @@ class DocumentForm(FormModal):
         with VerticalScroll(classes="form-body"):
             with Vertical(classes="field-grid"):
                 yield field_row("issue_date", "form.field.issue_date",
-                                Input(self.day(today), id="issue_date", compact=True, max_length=20))
+                                OrderedInput(self.day(today), id="issue_date", compact=True, max_length=20))
                 if self.kind != "credit_note":
                     yield field_row("due_date", "form.field.due_date",
-                                    Input("", id="due_date", compact=True, max_length=20))
+                                    OrderedInput("", id="due_date", compact=True, max_length=20))
                 if self.kind == "invoice":
                     yield field_row("metodo_pago", "form.field.metodo_pago",
                                     Select([("PPD", "PPD")], id="metodo_pago", allow_blank=False, compact=True))
@@ -192,7 +193,7 @@ class DocumentForm(FormModal):
                 yield field_row("currency", "form.field.currency",
                                 Select([(c, c) for c in CURRENCIES], id="currency", allow_blank=False, compact=True))
                 yield field_row("exchange_rate", "form.field.exchange_rate",
-                                Input("", id="exchange_rate", compact=True, max_length=20))
+                                OrderedInput("", id="exchange_rate", compact=True, max_length=20))
             yield TLabel("form.document.lines", classes="section-title")
             with Horizontal(classes="lines-head"):
                 yield TLabel("form.col.n", classes="col-n")

@@ -25,6 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, ProgressBar, RichLog, Static
+from ..widgets.inputs import OrderedInput
 
 from ..base import BaseModal, literal
 
@@ -107,7 +108,7 @@ class ImportDialog(BaseModal):
             yield Label(self.tr("cfdi.dialog.title"), id="import-title")
             yield Label(self.tr("cfdi.dialog.help"), id="import-help")
             with Horizontal(id="import-row"):
-                yield Input(self._initial_path, placeholder=self.tr("cfdi.dialog.placeholder"), id="import-path")
+                yield OrderedInput(self._initial_path, placeholder=self.tr("cfdi.dialog.placeholder"), id="import-path")
                 yield Button(self.tr("cfdi.dialog.import"), id="import-run", variant="primary")
             yield ProgressBar(id="import-progress", show_eta=True)
             yield Static("", id="import-status")

@@ -6,6 +6,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import TextArea
+from ..widgets.inputs import OrderedTextArea
 
 from ... import ledger
 from ...domain.text import clean_text
@@ -31,7 +32,7 @@ class NoteDialog(FormModal):
 
     def compose_body(self) -> ComposeResult:
         yield TLabel("form.note.about", id="note-about", classes="muted", name="…", document="")
-        yield TextArea(id="note-text", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        yield OrderedTextArea(id="note-text", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
         yield FieldError("note")
         yield TLabel("form.note.hint", classes="muted")
 

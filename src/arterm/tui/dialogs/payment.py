@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, DataTable, Input, Static
+from ..widgets.inputs import OrderedInput
 
 from ... import ledger
 from ...queries.lists import AllocationRow, PaymentRow, payment_detail, rep_deadline
@@ -60,7 +61,7 @@ class PaymentDialog(FormModal):
         yield TLabel("form.payment_detail.allocations", classes="section-title")
         yield DataTable(id="pay-allocations", cursor_type="row", zebra_stripes=True)
         yield field_row("rep_uuid", "form.field.rep_uuid",
-                        Input(id="rep_uuid", compact=True, max_length=40,
+                        OrderedInput(id="rep_uuid", compact=True, max_length=40,
                               placeholder="xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"))
         with Horizontal(classes="form-buttons"):
             yield TButton("form.payment_detail.apply_credit", id="apply-credit")

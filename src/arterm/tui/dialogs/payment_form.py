@@ -18,6 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from ..widgets.inputs import OrderedInput
 
 from ... import ledger
 from ...domain import catalogs
@@ -94,16 +95,16 @@ class PaymentForm(FormModal):
     def compose_body(self) -> ComposeResult:
         yield TLabel("form.customer_line", id="customer-line", classes="muted", name="…")
         with Vertical(classes="field-grid"):
-            yield field_row("amount", "form.field.amount", Input(id="amount", compact=True, max_length=24))
+            yield field_row("amount", "form.field.amount", OrderedInput(id="amount", compact=True, max_length=24))
             yield field_row("paid_on", "form.field.paid_on",
-                            Input(self.day(self.app.today()), id="paid_on", compact=True, max_length=20))
+                            OrderedInput(self.day(self.app.today()), id="paid_on", compact=True, max_length=20))
             yield field_row("forma_pago", "form.field.forma_pago",
                             Select(self._forma_options(), id="forma_pago", value="03", allow_blank=False, compact=True))
-            yield field_row("reference", "form.field.reference", Input(id="reference", compact=True, max_length=200))
+            yield field_row("reference", "form.field.reference", OrderedInput(id="reference", compact=True, max_length=200))
             yield field_row("currency", "form.field.currency",
                             Select([(c, c) for c in CURRENCIES], id="currency", allow_blank=False, compact=True))
             yield field_row("exchange_rate", "form.field.exchange_rate",
-                            Input(id="exchange_rate", compact=True, max_length=20))
+                            OrderedInput(id="exchange_rate", compact=True, max_length=20))
         yield Checkbox("", id="only_document", compact=True)
         yield TLabel("form.payment.preview", classes="section-title")
         yield DataTable(id="preview", cursor_type="none", zebra_stripes=True, show_cursor=False)

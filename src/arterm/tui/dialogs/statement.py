@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static, TextArea
+from ..widgets.inputs import OrderedInput, OrderedTextArea
 
 from ... import i18n
 from ..base import BaseModal, clean, literal
@@ -129,10 +130,10 @@ class StatementDialog(BaseModal):
             yield Static("", id="statement-warnings")
             with Horizontal(id="statement-period"):
                 yield Label(self.tr("mail.period_from"), id="label-from")
-                yield Input(i18n.fmt_date(start, self.lang), id="period-from")
+                yield OrderedInput(i18n.fmt_date(start, self.lang), id="period-from")
                 yield Label(self.tr("mail.period_to"), id="label-to")
-                yield Input(i18n.fmt_date(end, self.lang), id="period-to")
-            yield TextArea("", id="statement-preview", read_only=True, soft_wrap=False, show_cursor=False,
+                yield OrderedInput(i18n.fmt_date(end, self.lang), id="period-to")
+            yield OrderedTextArea("", id="statement-preview", read_only=True, soft_wrap=False, show_cursor=False,
                            highlight_cursor_line=False)
             yield Static(self.tr("mail.preparing"), id="statement-status")
             with Horizontal(id="statement-buttons"):

@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Input, Static
+from ..widgets.inputs import OrderedInput
 
 from ... import i18n
 from ..base import BaseScreen, literal
@@ -90,7 +91,7 @@ class ReasonDialog(FormModal):
 
     def compose_body(self) -> ComposeResult:
         label = "contracts.reason_label" if self.required else "contracts.reason_optional"
-        yield field_row("reason", label, Input(id="reason", compact=True, max_length=500))
+        yield field_row("reason", label, OrderedInput(id="reason", compact=True, max_length=500))
         if self.note_key:
             yield TLabel(self.note_key, classes="muted", **self.note_values)
 

@@ -25,6 +25,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
+from ..widgets.inputs import OrderedInput
 
 from ..base import BaseScreen, clean
 from ..providers import SORTS, CustomerQuery, CustomerRows
@@ -52,7 +53,7 @@ def column_layout(width: int) -> dict[str, int]:
     return widths
 
 
-class SearchBox(Input):
+class SearchBox(OrderedInput):
     """The search box: Enter opens the highlighted customer (shown in the footer)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Static, TextArea
+from ..widgets.inputs import OrderedTextArea
 
 from ... import ledger
 from ...domain.text import clean_text
@@ -82,7 +83,7 @@ class DocumentScreen(BaseScreen):
                 with Horizontal(id="doc-notes-row"):
                     yield VerticalScroll(id="doc-notes-list")
                     with Vertical(id="doc-note-editor"):
-                        yield TextArea(id="doc-note-input", soft_wrap=True, show_line_numbers=False,
+                        yield OrderedTextArea(id="doc-note-input", soft_wrap=True, show_line_numbers=False,
                                        tab_behavior="focus")
                         yield Static("", id="doc-note-error", classes="field-error")
                         yield Static("", id="doc-note-hint", classes="muted")

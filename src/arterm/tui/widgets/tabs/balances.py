@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
+from ..inputs import OrderedInput
 
 from arterm import ledger
 from arterm.domain.aging import buckets as aging_buckets
@@ -73,7 +74,7 @@ def _right(value: str, style: str | object = "") -> Text:
     return Text(value, style=style or "", justify="right")  # type: ignore[arg-type]
 
 
-class TermsInput(Input):
+class TermsInput(OrderedInput):
     """Payment terms in days; Escape puts the saved value back instead of leaving the profile."""
 
     BINDINGS: ClassVar = [Binding("escape", "revert", "ui.cancel", id="profile.terms_revert")]
