@@ -9,6 +9,7 @@ loaded machine a screenshot taken right after the data arrived can show the old 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from textual.widgets import DataTable
@@ -51,7 +52,25 @@ def steady_cursors(pilot: Any) -> None:
         widget.cursor_blink = False
 
 
-async def settle_steady(pilot: Any) -> None:
-    """``settle`` and then ``steady_cursors``: what a snapshot waits for."""
+def _picture(app: Any) -> str:
+    return re.sub(r"terminal-\d+", "terminal", app.export_screenshot())
+
+
+async def settle_steady(pilot: Any, *, rounds: int = 50) -> None:
+    """What a snapshot waits for: ``settle``, cursors that do not blink, and the same picture twice.
+
+    The last condition catches a layout still pending: a ``DataTable`` that measured its rows
+    changes its height only at the next layout pass (a CI run once took the Balances tab with
+    its right-hand tables still zero lines high).
+    """
     await settle(pilot)
     steady_cursors(pilot)
+    before = _picture(pilot.app)
+    for _ in range(rounds):
+        await pilot.pause()
+        await settle(pilot)
+        now = _picture(pilot.app)
+        if now == before:
+            return
+        before = now
+    raise AssertionError("the picture never stopped changing")

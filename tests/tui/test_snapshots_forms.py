@@ -20,7 +20,7 @@ from arterm import ledger as L
 from arterm.config import Settings, UiSettings
 from arterm.db.engine import Database
 from arterm.tui.app import ArtermApp
-from .pilot_helpers import settle, steady_cursors
+from .pilot_helpers import settle, settle_steady
 
 TODAY = date(2026, 11, 28)
 ACTOR = "tester"
@@ -80,8 +80,7 @@ def test_payment_form_snapshot(snap_compare: Any, ledger_db: tuple[Database, dic
         await settle(pilot)
         await type_into(pilot, "#amount", "2500")
         await type_into(pilot, "#reference", "SPEI 445566")
-        await settle(pilot)
-        steady_cursors(pilot)
+        await settle_steady(pilot)
 
     assert snap_compare(make_app(db, lang), run_before=run_before, terminal_size=SIZE)
 
@@ -105,8 +104,7 @@ def test_invoice_form_two_lines_snapshot(snap_compare: Any, ledger_db: tuple[Dat
         second = form.line_rows()[1].serial
         await type_into(pilot, f"#line-{second}-desc", "Refacciones")
         await type_into(pilot, f"#line-{second}-price", "250.50")
-        await settle(pilot)
-        steady_cursors(pilot)
+        await settle_steady(pilot)
 
     assert snap_compare(make_app(db, lang), run_before=run_before, terminal_size=SIZE)
 
@@ -119,7 +117,6 @@ def test_document_screen_snapshot(snap_compare: Any, ledger_db: tuple[Database, 
 
     async def run_before(pilot: Any) -> None:
         pilot.app.push_screen(DocumentScreen(ids["a1"]))
-        await settle(pilot)
-        steady_cursors(pilot)
+        await settle_steady(pilot)
 
     assert snap_compare(make_app(db, lang), run_before=run_before, terminal_size=SIZE)

@@ -15,7 +15,8 @@ from textual.pilot import Pilot
 
 from arterm.tui.widgets.tabs import PROFILE_TABS
 
-from .test_profile import HOSTILE_NAME, HOSTILE_NOTE, Ledger, build_profile_db, make_app, open_profile, settle, show
+from .pilot_helpers import settle_steady
+from .test_profile import HOSTILE_NAME, HOSTILE_NOTE, Ledger, build_profile_db, make_app, open_profile, show
 
 SIZE = (120, 40)
 
@@ -46,6 +47,7 @@ def test_profile_tab(snap_compare: Any, snap_led: Ledger, tab: Any, lang: str) -
     async def run_before(pilot: Pilot[Any]) -> None:
         await open_profile(pilot, snap_led.cid)
         await show(pilot, str(tab.NUMBER))
+        await settle_steady(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -58,7 +60,7 @@ def test_profile_hostile_text(snap_compare: Any, tmp_path_factory: pytest.TempPa
         await open_profile(pilot, led.cid)
         await show(pilot, "7")
         await pilot.press("down")
-        await settle(pilot)
+        await settle_steady(pilot)
 
     try:
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
