@@ -164,3 +164,19 @@ def test_credit_notes_with_applications(db):
     assert oldest.document.cfdi_uuid == "a1b2c3d4-0000-4000-8000-000000000001"
     assert [(x.document_ref, x.amount, x.reversed_on) for x in oldest.applications] == [("A-1", 20000, None), ("A-2", 5000, None)]
     assert oldest.document.total == 30000 and oldest.document.balance == 5000
+
+
+def test_payment_events_show_the_status_of_the_documents_they_paid(db):
+    cid = customer(db)
+    old = invoice(db, cid, "100", issue=date(2026, 8, 1))  # due 31/08 (30 days): overdue on AS_OF
+    new = invoice(db, cid, "100", issue=date(2026, 11, 20))  # due 20/12: current
+    both = pay(db, cid, "150", paid_on=date(2026, 11, 21), allocations=[(old, "100"), (new, "50")])
+    rest = pay(db, cid, "30", paid_on=date(2026, 11, 22), allocations=[(new, "30")])
+    partial_old = invoice(db, cid, "100", issue=date(2026, 7, 1))
+    part = pay(db, cid, "10", paid_on=date(2026, 11, 23), allocations=[(partial_old, "10")])
+    credit_only = pay(db, cid, "5", paid_on=date(2026, 11, 24), allocations=[])
+    with db.read() as s:
+        rows = {r.payment_id: r.document_status for r in lists.list_activity(s, cid, as_of=AS_OF)
+                if r.kind == "payment_recorded"}
+    # `both` paid `old` off and part of `new`: what it went to that is still open is current.
+    assert rows == {both: "current", rest: "current", part: "overdue", credit_only: ""}

@@ -339,7 +339,7 @@ async def test_number_keys_switch_tabs_and_each_list_matches_the_database(led: L
         assert cell_text(first[1]).startswith("Nota agregada  A-2: Prometió pagar A-2 el viernes")
         assert [k.id for k, _ in got] == sorted((k.id for k, _ in got), reverse=True)
         pay_row = next(v for k, v in got if k.kind == "payment_recorded" and k.payment_id == led.payments["A-2"])
-        assert [cell_text(c) for c in pay_row] == ["20/11/2026", "Pago registrado  A-2 2000.00", "", "$2,000.00 MXN",
+        assert [cell_text(c) for c in pay_row] == ["20/11/2026", "Pago registrado  A-2 2000.00", "Vencido", "$2,000.00 MXN",
                                                    "$8,860.00 MXN", "tester"]
         invoice_row = next(v for k, v in got if k.kind == "invoice_issued" and k.document_id == led.docs["A-2"])
         assert cell_text(invoice_row[2]) == "Vencido"

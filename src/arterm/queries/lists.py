@@ -278,6 +278,25 @@ def list_notes(session: Connection, customer_id: int, *, document_id: int | None
                     r.username or "", r.text, r.created_at) for r in session.execute(stmt)]
 
 
+_STATUS_RANK = {"overdue": 0, "current": 1, "paid": 2, "cancelled": 3}
+
+
+def _payment_document_status(session: Connection, payment_ids: set[int], as_of: date) -> dict[int, str]:
+    """For payment events: the status now of the documents each payment went to, the most urgent
+    one when it paid several (still overdue > current > paid > cancelled)."""
+    if not payment_ids:
+        return {}
+    stmt = (sa.select(T_ALLOC.c.payment_id, T_DOC.c.status, T_DOC.c.due_date)
+            .join(T_DOC, T_DOC.c.id == T_ALLOC.c.document_id)
+            .where(T_ALLOC.c.payment_id.in_(sorted(payment_ids))))
+    out: dict[int, str] = {}
+    for payment_id, status, due in session.execute(stmt).all():
+        shown = display_status(status, due, as_of)
+        if payment_id not in out or _STATUS_RANK.get(shown, 9) < _STATUS_RANK.get(out[payment_id], 9):
+            out[payment_id] = shown
+    return out
+
+
 def list_activity(session: Connection, customer_id: int, *, document_id: int | None = None, offset: int = 0,
                   limit: int = 200, as_of: date | None = None) -> list[ActivityRow]:
     """Newest first."""
@@ -296,11 +315,17 @@ def list_activity(session: Connection, customer_id: int, *, document_id: int | N
         stmt = stmt.where(sa.or_(T_ACT.c.document_id == document_id, T_ACT.c.payment_id.in_(paid_by),
                                  T_ACT.c.document_id.in_(credited_by)))
     stmt = stmt.order_by(T_ACT.c.id.desc()).offset(offset).limit(limit)
+    rows = session.execute(stmt).all()
+    paid_docs = _payment_document_status(session, {r._mapping["payment_id"] for r in rows
+                                                   if r._mapping["payment_id"] and not r._mapping["document_id"]}, as_of)
     out = []
-    for r in session.execute(stmt):
+    for r in rows:
         m = r._mapping
         doc_ref = reference(m["series"], m["folio"], m["document_id"]) if m["document_id"] else ""
-        status = display_status(m["doc_status"], m["due_date"], as_of) if m["document_id"] else ""
+        if m["document_id"]:
+            status = display_status(m["doc_status"], m["due_date"], as_of)
+        else:
+            status = paid_docs.get(m["payment_id"], "") if m["payment_id"] else ""
         out.append(ActivityRow(m["id"], m["at"], m["on_date"], m["kind"], m["username"] or "", m["document_id"], doc_ref,
                                status, m["payment_id"], m["amount_cents"], m["currency"], m["balance_after_cents"],
                                m["credit_after_cents"], m["detail"]))
