@@ -427,31 +427,34 @@ def _chunks_from_process(*args: Any) -> Iterator[Item]:
     import pickle
     import subprocess
     import sys
+    import tempfile
 
-    child = subprocess.Popen([sys.executable, "-m", "arterm.demo._producer"], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert child.stdin is not None and child.stdout is not None
-    try:
-        pickle.dump(args, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        child.stdin.close()
-        while True:
-            try:
-                item = pickle.load(child.stdout)
-            except EOFError:
-                child.wait()
-                error = (child.stderr.read() if child.stderr else b"").decode(errors="replace").strip()
-                raise RuntimeError(f"demo generator process failed (exit code {child.returncode}): "
-                                   f"{error.splitlines()[-1] if error else 'no output'}") from None
-            yield item
-            if item[0] == "tail":
-                return
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        child.stdout.close()
-        if child.stderr:
-            child.stderr.close()
+    # stderr to a file, not a pipe: a child that wrote a lot of warnings must not block on a full
+    # pipe while this process waits on its stdout.
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen([sys.executable, "-m", "arterm.demo._producer"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=errors)
+        assert child.stdin is not None and child.stdout is not None
+        try:
+            pickle.dump(args, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            child.stdin.close()
+            while True:
+                try:
+                    item = pickle.load(child.stdout)
+                except EOFError:
+                    child.wait()
+                    errors.seek(0)
+                    error = errors.read().decode(errors="replace").strip()
+                    raise RuntimeError(f"demo generator process failed (exit code {child.returncode}): "
+                                       f"{error.splitlines()[-1] if error else 'no output'}") from None
+                yield item
+                if item[0] == "tail":
+                    return
+        finally:
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+            child.stdout.close()
 
 
 def generate_demo(
