@@ -70,6 +70,16 @@ def rep_time_left(days_left: int, fmt: Fmt) -> Text:
     return Text(fmt.trn("profile.rep.late", -days_left), style=fmt.alert)
 
 
+def _fit_height(table: DataTable) -> None:
+    """Give a table the height of its header and rows (its CSS max-height still caps it).
+
+    With ``height: auto`` a DataTable takes its height from the size it measures on its next Idle
+    event, and in the scrolling right-hand column that size was sometimes never laid out: CI
+    caught the Balances tab with those tables zero lines high. An explicit height does not wait
+    for that measurement."""
+    table.styles.height = (1 if table.show_header else 0) + table.row_count if table.columns else 0
+
+
 def _right(value: str, style: str | object = "") -> Text:
     return Text(value, style=style or "", justify="right")  # type: ignore[arg-type]
 
@@ -173,6 +183,8 @@ class BalancesTab(ProfileTab):
         self._render_received(data, fmt)
         self._render_recent(data, fmt)
         self._render_rep(data, fmt)
+        for table in self.query(DataTable):
+            _fit_height(table)
 
     def _render_aging(self, data: BalancesData, fmt: Fmt) -> None:
         table = self.query_one("#aging-table", DataTable)
