@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import date
@@ -68,10 +69,32 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
+def keep_numbers_whole(table: Any, measure: Any) -> None:
+    """Right-aligned columns (amounts, counts, dates) never wrap or get cut to "70,011.…": they
+    get the width of their longest cell, and the text columns (names, RFCs) give way instead."""
+    for column in table.columns:
+        if column.justify != "right":
+            continue
+        widths = [measure(cell) for cell in (column.header, *column._cells)]
+        column.no_wrap = True
+        column.min_width = max([column.min_width or 0, *widths])
+
+
 def console():  # type: ignore[no-untyped-def]
     from rich.console import Console
+    from rich.table import Table
 
-    return Console(highlight=False)
+    class _Console(Console):
+        def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
+            for obj in objects:
+                if isinstance(obj, Table):
+                    keep_numbers_whole(obj, lambda cell: self.measure(cell).maximum if cell else 0)
+            super().print(*objects, **kwargs)
+
+    # Piped into a file or another program (no terminal, no COLUMNS): wide enough that a report's
+    # columns are not squeezed to 80 characters.
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 200
+    return _Console(highlight=False, width=width)
 
 
 def parse_day(value: str | None, lang: str = "es") -> date | None:

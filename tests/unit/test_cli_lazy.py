@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import click
 
@@ -44,3 +45,21 @@ def test_the_query_layer_imports_no_orm_and_no_unused_dialect() -> None:
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == "[]"
+
+
+def test_amounts_in_cli_tables_are_never_cut(monkeypatch: Any) -> None:
+    from rich.table import Table
+
+    table = Table()  # the shape of `arterm balance`
+    for name in ("Identifier", "Name", "RFC", "Cur"):
+        table.add_column(name)
+    for name in ("Current", "Overdue", "Total", "Credit"):
+        table.add_column(name, justify="right")
+    table.add_row("C000015", "Refaccionaria Maya SC", "REF090115WF0", "MXN", "0.00", "125,727.05", "125,727.05", "209.78")
+    monkeypatch.setenv("COLUMNS", "80")  # a standard terminal
+    out = cli_mod.console()
+    with out.capture() as captured:
+        out.print(table)
+    assert captured.get().count("125,727.05") == 2  # the text columns wrap instead
+    monkeypatch.delenv("COLUMNS")  # piped (pytest's stdout is no terminal): reports are not squeezed to 80
+    assert cli_mod.console().width == 200
