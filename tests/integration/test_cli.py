@@ -20,14 +20,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
 
-import arterm.db.engine as engine_mod
 from arterm import ledger as L
-from arterm.cli import cli
 from arterm.db import tables
 from arterm.db.engine import Database
 from arterm.queries.customers import customer_detail
+from cli_helpers import ArtermCli
 from ledger_helpers import ACTOR, balance, counts, doc, integrity, payment
 
 TODAY = date.today()
@@ -48,47 +46,14 @@ def cents(text: str) -> int:
     return int(text.replace(".", ""))
 
 
-class Cli:
-    """Runs ``arterm --db URL ...`` in-process; disposes the engines each command opened."""
-
-    def __init__(self, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.url = url
-        self.runner = CliRunner()
-        self.opened: list[Database] = []
-        real = engine_mod.open_database
-
-        def tracking(url: str, **kw: Any) -> Database:
-            database = real(url, **kw)
-            self.opened.append(database)
-            return database
-
-        monkeypatch.setattr(engine_mod, "open_database", tracking)
-
-    def invoke(self, *args: str, db: bool = True, env: dict[str, str] | None = None, input: str | None = None) -> Result:
-        argv = (["--db", self.url] if db else []) + list(args)
-        try:
-            return self.runner.invoke(cli, argv, env={"COLUMNS": "250", **(env or {})}, input=input)
-        finally:
-            for database in self.opened:
-                database.dispose()
-            self.opened.clear()
-
-    def ok(self, *args: str, **kw: Any) -> str:
-        result = self.invoke(*args, **kw)
-        assert result.exit_code == 0, (args, result.stdout, result.stderr, result.exception)
-        return result.stdout
-
-    def json(self, *args: str, **kw: Any) -> Any:
-        return json.loads(self.ok(*args, **kw))
+class Cli(ArtermCli):
+    """``ArtermCli`` whose failures must also be arterm's own one-line message."""
 
     def fail(self, *args: str, code: int = 1, **kw: Any) -> str:
-        """Run a command that must fail cleanly (no traceback); returns its stderr."""
-        result = self.invoke(*args, **kw)
-        assert result.exit_code == code, (args, result.stdout, result.stderr, result.exception)
-        assert isinstance(result.exception, SystemExit), result.exception  # a message, not a crash
+        err = super().fail(*args, code=code, **kw)
         if code == 1:
-            assert result.stderr.startswith("arterm: "), result.stderr
-        return result.stderr
+            assert err.startswith("arterm: "), err
+        return err
 
 
 @pytest.fixture

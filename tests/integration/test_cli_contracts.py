@@ -3,18 +3,15 @@ pause/resume/end, bill (dry run, catch-up, re-run), direct-debit charges (list, 
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
 
-import arterm.db.engine as engine_mod
-from arterm.cli import cli
 from arterm.db import tables
 from arterm.db.engine import Database
+from cli_helpers import ArtermCli
 from ledger_helpers import counts, integrity
 
 MONEY = re.compile(r"^\d+\.\d{2}$")
@@ -25,41 +22,7 @@ CONTRACT_KEYS = ["id", "customer", "frequency", "amount", "currency", "direct_de
 INVOICE_KEYS = ["folio", "period_start", "issue_date", "due_date", "total", "balance", "status"]
 
 
-class Cli:
-    def __init__(self, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.url = url
-        self.runner = CliRunner()
-        self.opened: list[Database] = []
-        real = engine_mod.open_database
-
-        def tracking(url: str, **kw: Any) -> Database:
-            database = real(url, **kw)
-            self.opened.append(database)
-            return database
-
-        monkeypatch.setattr(engine_mod, "open_database", tracking)
-
-    def invoke(self, *args: str, env: dict[str, str] | None = None) -> Result:
-        try:
-            return self.runner.invoke(cli, ["--db", self.url, *args], env={"COLUMNS": "250", **(env or {})})
-        finally:
-            for database in self.opened:
-                database.dispose()
-            self.opened.clear()
-
-    def ok(self, *args: str, **kw: Any) -> str:
-        result = self.invoke(*args, **kw)
-        assert result.exit_code == 0, (args, result.stdout, result.stderr, result.exception)
-        return result.stdout
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.ok(*args))
-
-    def fail(self, *args: str, code: int = 1) -> str:
-        result = self.invoke(*args)
-        assert result.exit_code == code, (args, result.stdout, result.stderr, result.exception)
-        assert isinstance(result.exception, SystemExit), result.exception
-        return result.stderr
+Cli = ArtermCli
 
 
 @pytest.fixture

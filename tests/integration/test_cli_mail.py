@@ -10,13 +10,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner, Result
 
-import arterm.db.engine as engine_mod
 from arterm import ledger as L
-from arterm.cli import cli
 from arterm.db import tables
 from arterm.db.engine import Database
+from cli_helpers import ArtermCli
 
 try:
     from .smtp_server import SmtpTestServer, free_port
@@ -28,34 +26,8 @@ except ImportError:
 HOSTILE = "<script>alert(1)</script> & [bold]Co[/]"
 
 
-class Cli:
-    def __init__(self, url: str, config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.url = url
-        self.config = config
-        self.runner = CliRunner()
-        self.opened: list[Database] = []
-        real = engine_mod.open_database
-
-        def tracking(url: str, **kw: Any) -> Database:
-            database = real(url, **kw)
-            self.opened.append(database)
-            return database
-
-        monkeypatch.setattr(engine_mod, "open_database", tracking)
-
-    def invoke(self, *args: str) -> Result:
-        try:
-            return self.runner.invoke(cli, ["--db", self.url, "--config", str(self.config), "--as", "tester", *args],
-                                      env={"COLUMNS": "250"})
-        finally:
-            for database in self.opened:
-                database.dispose()
-            self.opened.clear()
-
-    def ok(self, *args: str) -> str:
-        result = self.invoke(*args)
-        assert result.exit_code == 0, (args, result.stdout, result.stderr, result.exception)
-        return result.stdout
+def Cli(url: str, config: Path, monkeypatch: pytest.MonkeyPatch) -> ArtermCli:  # noqa: N802
+    return ArtermCli(url, monkeypatch, options=("--config", str(config), "--as", "tester"))
 
 
 def write_config(path: Path, port: int, *, language: str = "es") -> Path:

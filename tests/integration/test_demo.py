@@ -11,10 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
-import arterm.db.engine as engine_mod
-from arterm.cli import cli
 from arterm.db import tables
 from arterm.db.engine import Database
 from arterm.demo import generate as demo_generate
@@ -24,6 +21,7 @@ from arterm.domain.rfc import GENERIC_RFCS, validate_rfc
 from arterm.queries.balances import aging_totals
 from arterm.queries.integrity import check_ledger
 from conftest import PgSchema, pg_available
+from cli_helpers import ArtermCli
 from ledger_helpers import counts
 
 DEMO_TODAY = date(2026, 11, 28)
@@ -32,31 +30,7 @@ SEED = 7
 HOSTILE_DEMO_NAME = "[bold red]Dulcería La Ñ[/] & <b>Hnos</b>"
 
 
-class Runner:
-    """``arterm --db URL ...`` in-process, disposing the engines each command opened."""
-
-    def __init__(self, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.url = url
-        self.runner = CliRunner()
-        self.opened: list[Database] = []
-        real = engine_mod.open_database
-
-        def tracking(url: str, **kw: Any) -> Database:
-            database = real(url, **kw)
-            self.opened.append(database)
-            return database
-
-        monkeypatch.setattr(engine_mod, "open_database", tracking)
-
-    def __call__(self, *args: str, input: str | None = None, code: int = 0) -> Any:
-        try:
-            result = self.runner.invoke(cli, ["--db", self.url, *args], input=input, env={"COLUMNS": "250"})
-        finally:
-            for database in self.opened:
-                database.dispose()
-            self.opened.clear()
-        assert result.exit_code == code, (args, result.stdout, result.stderr, result.exception)
-        return result
+Runner = ArtermCli
 
 
 @pytest.fixture

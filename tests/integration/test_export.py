@@ -10,18 +10,15 @@ import subprocess
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 
-import arterm.db.engine as engine_mod
 from arterm import ledger as L
-from arterm.cli import cli
 from arterm.db import tables
 from arterm.db.engine import Database
 from arterm.queries.export import account_name
+from cli_helpers import ArtermCli
 from ledger_helpers import ACTOR, integrity
 
 TODAY = date.today()
@@ -108,23 +105,10 @@ def stored_balances(db: Database) -> dict[str, dict[str, int]]:
 
 
 def export(url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[str, Path]:
-    opened: list[Database] = []
-    real = engine_mod.open_database
-
-    def tracking(u: str, **kw: Any) -> Database:
-        database = real(u, **kw)
-        opened.append(database)
-        return database
-
-    monkeypatch.setattr(engine_mod, "open_database", tracking)
-    runner = CliRunner()
+    run = ArtermCli(url, monkeypatch)
     path = tmp_path / "receivables.journal"
-    try:
-        to_stdout = runner.invoke(cli, ["--db", url, "export", "ledger"])
-        to_file = runner.invoke(cli, ["--db", url, "export", "ledger", "-o", str(path)])
-    finally:
-        for database in opened:
-            database.dispose()
+    to_stdout = run.invoke("export", "ledger")
+    to_file = run.invoke("export", "ledger", "-o", str(path))
     assert to_stdout.exit_code == 0, (to_stdout.stderr, to_stdout.exception)
     assert to_file.exit_code == 0 and to_file.stdout == "", (to_file.stderr, to_file.exception)
     assert path.read_text(encoding="utf-8") == to_stdout.stdout
