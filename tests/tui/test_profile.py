@@ -750,3 +750,76 @@ async def test_bindings_footer_and_palette(led: Ledger) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, CustomerScreen)
+
+
+# ------------------------------------------------------------------------------------ footer
+async def test_opening_and_closing_profiles_does_not_keep_footer_keys(led: Ledger) -> None:
+    """Each time the customers screen comes back its footer is rebuilt; the old keys must be freed
+    (Textual's own Footer keeps them: see test_textual_footer_still_leaks_its_keys)."""
+    import gc
+
+    from textual.widgets._footer import FooterKey
+
+    def footer_keys() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, FooterKey))
+
+    app = make_app(led)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        counts = []
+        for _ in range(6):
+            await open_profile(pilot, led.cid)
+            app.pop_screen()
+            await settle(pilot)
+            await pilot.pause(0.05)
+            counts.append(footer_keys())
+        assert counts[-1] <= counts[1], counts
+
+
+async def test_textual_footer_still_leaks_its_keys() -> None:
+    """Canary for Textualize/textual#6666 (``data_bind`` watchers outlive the widgets). When this
+    fails Textual has fixed it, and ``arterm.tui.widgets.footer.ArtermFooter`` can go."""
+    import gc
+
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    from arterm.tui.widgets.footer import ArtermFooter
+
+    async def keys_after_pushes(footer_class: type[Footer]) -> list[int]:
+        class Other(Screen[None]):
+            BINDINGS = [Binding("x", "bell", "X")]
+
+            def compose(self) -> Any:
+                yield footer_class()
+
+        class Main(Screen[None]):
+            BINDINGS = [Binding("a", "bell", "A"), Binding("b", "bell", "B")]
+
+            def compose(self) -> Any:
+                yield footer_class()
+
+        class Tiny(App[None]):
+            def on_mount(self) -> None:
+                self.push_screen(Main())
+
+        counts = []
+        app = Tiny()
+        async with app.run_test() as pilot:
+            await pilot.pause(0.1)
+            for _ in range(5):
+                await app.push_screen(Other())
+                await pilot.pause(0.1)
+                app.pop_screen()
+                await pilot.pause(0.1)
+                gc.collect()
+                counts.append(sum(1 for o in gc.get_objects() if isinstance(o, FooterKey) and o.app is app))
+        return counts
+
+    leaked = await keys_after_pushes(Footer)
+    assert leaked[-1] > leaked[0], leaked  # Textual's Footer: two more keys kept per push/pop
+    kept = await keys_after_pushes(ArtermFooter)
+    assert kept[-1] == kept[0], kept

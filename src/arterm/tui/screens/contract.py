@@ -22,13 +22,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Input, Static
-from ..widgets.inputs import OrderedInput
+from textual.widgets import DataTable, Input, Static
 
 from ... import i18n
 from ..base import BaseScreen, literal
 from ..dialogs._form import FormInvalid, FormModal, TLabel, field_row
 from ..widgets import Column, VirtualTable
+from ..widgets.footer import ArtermFooter
+from ..widgets.inputs import OrderedInput
 from ..widgets.virtual_table import _fit_plain, sanitize_cell
 
 INVOICE_COLUMNS = (("folio", 12, "left"), ("period", 12, "left"), ("issue_date", 10, "left"),
@@ -147,7 +148,7 @@ class ContractScreen(BaseScreen):
             yield LabelledTable([Column(k, k, w, a) for k, w, a in INVOICE_COLUMNS], id="contract-invoices")  # type: ignore[arg-type]
             yield Static("", id="contract-charges-title", classes="section-title")
             yield LabelledTable([Column(k, k, w, a) for k, w, a in CHARGE_COLUMNS], id="contract-charges")  # type: ignore[arg-type]
-        yield Footer()
+        yield ArtermFooter()
 
     def on_mount(self) -> None:
         self.apply_language()

@@ -22,13 +22,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Static, TabbedContent
+from textual.widgets import Static, TabbedContent
 from textual.worker import Worker
 
 from ...domain.errors import NotFound
 from ...queries.balances import Balance, customer_balances
 from ...queries.customers import CustomerDetail, customer_detail
 from ..base import BaseScreen, clean, literal
+from ..widgets.footer import ArtermFooter
 from ..widgets.tabs import PROFILE_TABS, TAB_IDS, ProfileTab
 from ..widgets.tabs._base import Fmt, fmt_for, report_worker_error
 from ..widgets.tabs.balances import BalancesTab
@@ -163,7 +164,7 @@ class CustomerScreen(BaseScreen):
         with TabbedContent(id="profile-tabs", initial=TAB_IDS[0]):
             for cls in PROFILE_TABS:
                 yield cls(self.customer_id, cls.title_for(self.lang))
-        yield Footer(compact=True)
+        yield ArtermFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(ProfileHeader).show_message(self.tr("profile.loading"))

@@ -24,12 +24,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
-from ..widgets.inputs import OrderedInput
+from textual.widgets import Input, Static
 
 from ..base import BaseScreen, clean
 from ..providers import SORTS, CustomerQuery, CustomerRows
 from ..widgets import Column, VirtualTable
+from ..widgets.footer import ArtermFooter
+from ..widgets.inputs import OrderedInput
 
 DEBOUNCE = 0.06
 """Seconds: keys closer together than this (or typed while a query runs) make one query."""
@@ -133,7 +134,7 @@ class CustomersScreen(BaseScreen):
         self._table_width = self.app.size.width
         self._table = CustomerTable(self._columns(self._table_width), classes="customers-table", page_size=PAGE_SIZE)
         yield self._table
-        yield Footer(compact=True)
+        yield ArtermFooter(compact=True)
 
     def _columns(self, width: int) -> list[Column]:
         widths = column_layout(width)

@@ -19,14 +19,22 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Static, TextArea
-from ..widgets.inputs import OrderedTextArea
+from textual.widgets import DataTable, Static, TextArea
 
 from ... import ledger
 from ...domain.text import clean_text
 from ...queries.customers import customer_detail
-from ...queries.lists import ActivityRow, DocumentDetail, NoteRow, document_detail, list_activity, list_notes
+from ...queries.lists import (
+    ActivityRow,
+    DocumentDetail,
+    NoteRow,
+    document_detail,
+    list_activity,
+    list_notes,
+)
 from ..base import BaseScreen, literal
+from ..widgets.footer import ArtermFooter
+from ..widgets.inputs import OrderedTextArea
 
 MAX_ACTIVITY = 200
 MAX_NOTES = 100
@@ -87,7 +95,7 @@ class DocumentScreen(BaseScreen):
                                        tab_behavior="focus")
                         yield Static("", id="doc-note-error", classes="field-error")
                         yield Static("", id="doc-note-hint", classes="muted")
-        yield Footer()
+        yield ArtermFooter()
 
     def on_mount(self) -> None:
         self.query_one("#doc-note-error").display = False

@@ -22,11 +22,12 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from ... import i18n
 from ..base import BaseScreen, clean, literal
 from ..widgets import Column, VirtualTable
+from ..widgets.footer import ArtermFooter
 
 if TYPE_CHECKING:
     from ...db.engine import Database
@@ -114,7 +115,7 @@ class OutboxScreen(BaseScreen):
         yield VirtualTable(self._columns(), id="outbox-table")
         yield Static("", id="outbox-detail")
         yield Static("", id="outbox-status")
-        yield Footer()
+        yield ArtermFooter()
 
     def _columns(self) -> list[Column]:
         return [
