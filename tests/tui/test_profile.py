@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from textual import events
 from textual.pilot import Pilot
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
@@ -522,12 +523,16 @@ async def test_language_switch_relabels_everything(led: Ledger) -> None:
         assert sales.header_labels == ("Type", "Number", "Issued", "Due", "Status", "Total", "Balance", "Contract")
         by_ref = {k.reference: [cell_text(c) for c in v] for k, v in rows(sales)}
         assert by_ref["A-2"][:5] == ["Invoice", "A-2", "2026-09-15", "2026-10-15", "Overdue 44 d"]
-        # hidden tabs too
+        # hidden tabs too: a built one (Balances) is relabelled, one never shown has no widgets
+        # yet and is built in the new language when it is first shown
         aging = screen.query_one("#aging-table", DataTable)
         assert [r[0] for r in datatable_rows(aging)][:2] == ["Current", "1-30 days"]
-        assert screen.query_one("#activity-table", ProfileTable).header_labels[1] == "What happened"
+        assert not screen.query("#activity-table")
         painted = screen_text(app)
         assert "Payment" in painted and "Statement" in painted  # footer bindings
+        await show(pilot, "2")
+        assert screen.query_one("#activity-table", ProfileTable).header_labels[1] == "What happened"
+        await show(pilot, "3")
         await pilot.press("ctrl+l")
         await settle(pilot)
         assert sales.header_labels[0] == "Tipo"
@@ -750,6 +755,51 @@ async def test_bindings_footer_and_palette(led: Ledger) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, CustomerScreen)
+
+
+# ------------------------------------------------------------------------------------ hidden tabs
+async def test_hidden_tabs_are_built_when_first_shown(led: Ledger) -> None:
+    """Opening a profile builds only the visible tab; the others get their widgets (and their
+    queries) the first time they are shown."""
+    app = make_app(led)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_profile(pilot, led.cid)
+        built = {tab.id: tab.ready for tab in screen.query("ProfileTab")}
+        assert built == {tab_id: tab_id == "balances" for tab_id in TAB_IDS}
+        assert screen.query_one("#aging-table", DataTable).row_count > 0
+        assert not screen.query("#sales-table")
+        await show(pilot, "3")
+        sales = screen.query_one("#sales-table", ProfileTable)
+        assert sales.has_focus
+        with led.db.read() as s:
+            assert [k for k, _ in rows(sales)] == lists.list_documents(s, led.cid, limit=1000, as_of=TODAY)
+
+
+async def test_keys_pressed_while_a_tab_is_being_built(led: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'3' then 'p' at once (a fast typist, or both in one read over SSH): 'p' is handled while
+    the Sales tab is being built; the payment form opens and nothing breaks. 't' (edit the
+    terms) right after works the same way."""
+    calls = Calls()
+    fake_module(monkeypatch, calls, "dialogs.payment_form", "PaymentForm")
+    app = make_app(led)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = CustomerScreen(led.cid)
+        await app.push_screen(screen)
+        await settle(pilot)
+        app.post_message(events.Key("3", "3"))
+        app.post_message(events.Key("p", "p"))
+        for _ in range(100):
+            await settle(pilot)
+            if isinstance(app.screen, CustomerScreen) and calls.made:
+                break
+        assert calls.made and calls.made[0][0] == "PaymentForm"
+        assert calls.made[0][1][0] == led.cid
+        assert screen.tabs.active == "sales"
+        assert screen.query_one("#sales-table", ProfileTable).row_count > 0
+        await pilot.press("t")
+        await settle(pilot)
+        assert screen.tabs.active == "balances"
+        assert app.focused is screen.query_one("#terms-input")
 
 
 # ------------------------------------------------------------------------------------ footer

@@ -163,7 +163,7 @@ class CustomerScreen(BaseScreen):
         yield ProfileHeader(id="profile-header")
         with TabbedContent(id="profile-tabs", initial=TAB_IDS[0]):
             for cls in PROFILE_TABS:
-                yield cls(self.customer_id, cls.title_for(self.lang))
+                yield cls(self.customer_id, cls.title_for(self.lang), build_now=cls.TAB_ID == TAB_IDS[0])
         yield ArtermFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -257,7 +257,8 @@ class CustomerScreen(BaseScreen):
         for cls in PROFILE_TABS:
             tabs.get_tab(cls.TAB_ID).label = cls.title_for(self.lang)  # type: ignore[assignment]
         for tab in self.query(ProfileTab):
-            tab.apply_language()
+            if tab.ready:  # the others are built in the new language when first shown
+                tab.apply_language()
 
     # ------------------------------------------------------------------------------ opening others
     def _open(self, module: str, name: str, what_key: str, *args: Any, screen: bool = False, **kwargs: Any) -> None:
@@ -300,7 +301,7 @@ class CustomerScreen(BaseScreen):
         self.tabs.active = tab_id
         pane = self.tab(tab_id)
         pane.ensure_loaded()
-        self.call_after_refresh(pane.focus_main)
+        pane.when_ready(lambda: self.call_after_refresh(pane.focus_main))
 
     def action_edit_terms(self) -> None:
         self.tabs.active = "balances"

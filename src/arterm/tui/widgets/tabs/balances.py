@@ -15,7 +15,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
-from ..inputs import OrderedInput
 
 from arterm import ledger
 from arterm.domain.aging import buckets as aging_buckets
@@ -25,6 +24,7 @@ from arterm.queries.balances import Balance, customer_balances
 from arterm.queries.customers import CustomerDetail, customer_detail
 from arterm.tui.base import literal
 
+from ..inputs import OrderedInput
 from ._base import Fmt, ProfileTab
 
 REP_LIMIT = 50
@@ -107,7 +107,7 @@ class BalancesTab(ProfileTab):
 
     data: BalancesData | None = None
 
-    def compose(self) -> ComposeResult:
+    def compose_content(self) -> ComposeResult:
         with Horizontal(id="balances-columns"):
             with Vertical(id="balances-left"):
                 with Horizontal(id="terms-row"):
@@ -127,6 +127,9 @@ class BalancesTab(ProfileTab):
                 yield Static("", id="rep-more", classes="muted")
 
     def on_mount(self) -> None:
+        self.when_ready(self._set_up)
+
+    def _set_up(self) -> None:
         for table_id in ("aging-table", "received-table", "recent-table"):
             self.query_one(f"#{table_id}", DataTable).can_focus = False
         self._relabel_static()
@@ -294,7 +297,7 @@ class BalancesTab(ProfileTab):
             table.focus()
 
     def focus_terms(self) -> None:
-        self.query_one(TermsInput).focus()
+        self.when_ready(lambda: self.query_one(TermsInput).focus())
 
     @on(TermsInput.Reverted)
     def _on_terms_reverted(self, event: TermsInput.Reverted) -> None:
