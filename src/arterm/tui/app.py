@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -22,6 +22,7 @@ from .. import i18n
 from ..config import Settings
 from .base import describe_error, show_error  # noqa: F401  (describe_error: re-exported)
 from .commands import CustomerCommands, screen_commands
+from .idle_gc import IdleCollector
 
 if TYPE_CHECKING:
     from ..db.engine import Database
@@ -118,10 +119,14 @@ class ArtermApp(App[None]):
             self._db_ready.set()
         if settings.ui.theme:
             self.theme = settings.ui.theme
+        self.idle_gc = IdleCollector()
 
 
     # ------------------------------------------------------------------------------- database
     def on_mount(self) -> None:
+        # Full garbage collections wait for a pause in the typing (idle_gc.py).
+        self.idle_gc.install()
+        self.set_interval(0.25, self.idle_gc.tick, name="idle-gc")
         if self.settings.ui.keymap:
             self.apply_keymap(self.settings.ui.keymap)
         if self._db is None:
@@ -130,6 +135,15 @@ class ArtermApp(App[None]):
             from .dialogs.billing_prompt import maybe_bill_on_start
 
             self.run_worker(maybe_bill_on_start(self), group="billing-on-start", exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        self.idle_gc.uninstall()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
+                              events.Paste)):
+            self.idle_gc.input_seen()
+        await super().on_event(event)
 
     @work(thread=True, exclusive=True, group="open-database", exit_on_error=False)
     def _open_database(self) -> None:
