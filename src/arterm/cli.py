@@ -180,6 +180,11 @@ def cli(click_ctx: click.Context, db_url: str | None, config_path: str | None, o
 
 
 def open_app(ctx: Context) -> None:
+    import gc
+
+    # No garbage collections while Textual and the screens are imported (~30-60 ms of a cold
+    # start): the app's IdleCollector turns collection back on once it is running (tui/idle_gc.py).
+    gc.disable()
     from .tui.app import run_app
 
     run_app(settings=ctx.settings, url=ctx.url, operator=ctx.actor)

@@ -59,7 +59,21 @@ def test_install_stops_automatic_full_collections_and_uninstall_restores(full_co
     assert gc.get_threshold() == (before[0], before[1], NEVER)
     collector.install()  # twice: still restores the original ones
     collector.uninstall()
-    assert gc.get_threshold() == before
+    assert gc.get_threshold() == before and gc.isenabled()
+
+
+def test_install_turns_collection_back_on_after_the_start_up_imports(full_collections: list[int]) -> None:
+    """``arterm`` turns collection off while it imports Textual (cli.open_app); the running app
+    turns it on again, and restores the off state when it exits."""
+    collector = IdleCollector()
+    gc.disable()
+    try:
+        collector.install()
+        assert gc.isenabled()
+        collector.uninstall()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_collects_when_due_and_the_operator_pauses(full_collections: list[int]) -> None:

@@ -35,22 +35,28 @@ class IdleCollector:
         self.last_input = clock()
         self.collections = 0
         self._saved: tuple[int, int, int] | None = None
+        self._was_enabled = True
 
     @property
     def installed(self) -> bool:
         return self._saved is not None
 
     def install(self) -> None:
-        """Stop automatic full collections (young ones continue)."""
+        """Stop automatic full collections; young ones run (collection is enabled if the start-up
+        had turned it off while importing)."""
         if self._saved is None:
             self._saved = gc.get_threshold()
+            self._was_enabled = gc.isenabled()
             young, middle, _ = self._saved
             gc.set_threshold(young, middle, NEVER)
+            gc.enable()
 
     def uninstall(self) -> None:
-        """Give Python back its thresholds (the app is closing)."""
+        """Give Python back its thresholds and on/off state (the app is closing)."""
         if self._saved is not None:
             gc.set_threshold(*self._saved)
+            if not self._was_enabled:
+                gc.disable()
             self._saved = None
 
     def input_seen(self) -> None:
