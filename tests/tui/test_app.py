@@ -53,6 +53,19 @@ class Plain(BaseScreen):
         yield Footer()
 
 
+@pytest.mark.parametrize(("env", "fps"), [(None, "120"), ("30", "30")])
+def test_the_app_caps_textual_at_120_frames_per_second_unless_told(env: str | None, fps: str) -> None:
+    """A change is painted on Textual's next frame tick: at 120 fps it waits at most 8.3 ms."""
+    import os
+
+    environ = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    if env is not None:
+        environ["TEXTUAL_FPS"] = env
+    code = "import arterm.tui.app, textual.constants as c; print(c.MAX_FPS)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environ)
+    assert out.stdout.strip() == fps
+
+
 def test_nothing_heavy_is_imported_before_the_first_paint() -> None:
     """The app module and the start screen import neither SQLAlchemy nor SQLModel/pydantic."""
     code = ("import sys, arterm.tui.app, arterm.tui.screens.customers, arterm.tui.providers;"
