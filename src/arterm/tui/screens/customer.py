@@ -157,9 +157,13 @@ class CustomerScreen(BaseScreen):
         self.balances: tuple[Balance, ...] = ()
         self._reload_on_resume = False
         self._missing = False
+        self._header_shown = False  # on_mount has run: header data can be painted as it arrives
 
     # ------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
+        # Read the header now, while the widgets are mounted and styled (~50-100 ms): the data is
+        # usually there for the first frame instead of one frame later.
+        self.load_header()
         yield ProfileHeader(id="profile-header")
         with TabbedContent(id="profile-tabs", initial=TAB_IDS[0]):
             for cls in PROFILE_TABS:
@@ -167,8 +171,8 @@ class CustomerScreen(BaseScreen):
         yield ArtermFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(ProfileHeader).show_message(self.tr("profile.loading"))
-        self.load_header()
+        self._header_shown = True
+        self._paint_header()  # the data if it already arrived, else "loading"
         self.active_tab.ensure_loaded()
 
     @property
@@ -198,11 +202,22 @@ class CustomerScreen(BaseScreen):
 
     def _show_header(self, detail: CustomerDetail, balances: tuple[Balance, ...]) -> None:
         self.detail, self.balances, self._missing = detail, balances, False
-        self.query_one(ProfileHeader).show(detail, balances, fmt_for(self.app))
+        if self._header_shown:  # else on_mount paints it
+            self._paint_header()
 
     def _show_missing(self) -> None:
         self._missing = True
-        self.query_one(ProfileHeader).show_message(self.tr("profile.not_found", id=self.customer_id), error=True)
+        if self._header_shown:
+            self._paint_header()
+
+    def _paint_header(self) -> None:
+        header = self.query_one(ProfileHeader)
+        if self._missing:
+            header.show_message(self.tr("profile.not_found", id=self.customer_id), error=True)
+        elif self.detail is not None:
+            header.show(self.detail, self.balances, fmt_for(self.app))
+        else:
+            header.show_message(self.tr("profile.loading"))
 
     def reload(self) -> None:
         """Read the header and the visible tab again; the other tabs reload when next shown."""
@@ -245,14 +260,7 @@ class CustomerScreen(BaseScreen):
 
     # ------------------------------------------------------------------------------ language
     def apply_language(self) -> None:
-        fmt = fmt_for(self.app)
-        header = self.query_one(ProfileHeader)
-        if self._missing:
-            header.show_message(self.tr("profile.not_found", id=self.customer_id), error=True)
-        elif self.detail is not None:
-            header.show(self.detail, self.balances, fmt)
-        else:
-            header.show_message(self.tr("profile.loading"))
+        self._paint_header()
         tabs = self.tabs
         for cls in PROFILE_TABS:
             tabs.get_tab(cls.TAB_ID).label = cls.title_for(self.lang)  # type: ignore[assignment]
