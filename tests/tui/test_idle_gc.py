@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -76,11 +77,20 @@ def test_install_turns_collection_back_on_after_the_start_up_imports(full_collec
         gc.enable()
 
 
-def test_collects_when_due_and_the_operator_pauses(full_collections: list[int]) -> None:
+@contextmanager
+def installed(**limits: int) -> Iterator[tuple[IdleCollector, Clock]]:
+    """An installed collector on a fake clock (uninstalled afterwards)."""
     clock = Clock()
-    collector = IdleCollector(idle=1.0, due_after=10, force_after=200, clock=clock)
+    collector = IdleCollector(idle=1.0, clock=clock, **limits)
     collector.install()
     try:
+        yield collector, clock
+    finally:
+        collector.uninstall()
+
+
+def test_collects_when_due_and_the_operator_pauses(full_collections: list[int]) -> None:
+    with installed(due_after=10, force_after=200) as (collector, clock):
         make_pending(12)
         full_collections.clear()
         collector.input_seen()
@@ -92,21 +102,14 @@ def test_collects_when_due_and_the_operator_pauses(full_collections: list[int]) 
         full_collections.clear()
         clock.now += 5
         assert not collector.tick() and not full_collections  # nothing due
-    finally:
-        collector.uninstall()
 
 
 def test_overdue_collections_run_even_while_typing(full_collections: list[int]) -> None:
-    clock = Clock()
-    collector = IdleCollector(idle=1.0, due_after=10, force_after=30, clock=clock)
-    collector.install()
-    try:
+    with installed(due_after=10, force_after=30) as (collector, _clock):
         make_pending(31)
         full_collections.clear()
         collector.input_seen()
         assert collector.tick() and full_collections
-    finally:
-        collector.uninstall()
 
 
 async def test_the_app_collects_in_pauses_and_restores_python_on_exit(tmp_path: Path,
