@@ -60,3 +60,17 @@ def integrity(db: Database) -> list[str]:
 
     with db.read() as s:
         return check_ledger(s)
+
+
+def warm_aging(db: Database, as_of: date | None = None) -> int:
+    """Fill the aging cache for every customer, as ``arterm aging`` does; returns the rows stored.
+
+    Tests call it before a write so that ``check_ledger`` afterwards also proves the write
+    invalidated the cache of every customer it touched."""
+    from arterm.queries.balances import aging_totals, save_aging
+
+    refreshed: list = []
+    with db.read() as s:
+        aging_totals(s, as_of=as_of or date.today(), refreshed=refreshed)
+    with db.write() as w:
+        return save_aging(w, refreshed)

@@ -342,14 +342,37 @@ def balance(ctx: Context, query: str, as_of: str | None, as_json: bool) -> None:
 def aging(ctx: Context, as_of: str | None, assigned: str | None, fmt: str) -> None:
     """Aging of receivables: one row per customer and currency with a balance, totals at the end."""
     from .domain.aging import bucket_keys
-    from .domain.money import fmt_cents
-    from .queries.balances import customer_balances
+    from .queries.balances import AgingRefresh, customer_balances
 
     day = parse_day(as_of) or date.today()
     limits = ctx.settings.aging_buckets
     keys = bucket_keys(limits)
+    refreshed: list[AgingRefresh] = []
     with ctx.db().read() as s:
-        rows = customer_balances(s, None, as_of=day, limits=limits, assigned=assigned)
+        rows = customer_balances(s, None, as_of=day, limits=limits, assigned=assigned, refreshed=refreshed)
+    try:
+        _print_aging(day, keys, rows, fmt, assigned)
+    finally:
+        if refreshed:
+            _save_aging(ctx, refreshed)
+
+
+def _save_aging(ctx: Context, refreshed: list) -> None:
+    """Keep what this report computed in the aging cache, after the report is out (never fails it)."""
+    import sqlalchemy.exc
+
+    from .queries.balances import save_aging
+
+    try:
+        with ctx.db().write() as w:
+            save_aging(w, refreshed)
+    except sqlalchemy.exc.DBAPIError as exc:  # locked, read-only file...: the next report recomputes
+        click.echo(f"note: aging cache not updated ({exc.orig})", err=True)
+
+
+def _print_aging(day: date, keys: tuple[str, ...], rows: list, fmt: str, assigned: str | None) -> None:
+    from .domain.money import fmt_cents
+
     totals: dict[str, dict[str, int]] = {}
     for b in rows:
         t = totals.setdefault(b.currency, {k: 0 for k in (*keys, "total", "credit")})

@@ -2,7 +2,8 @@
 due dates, credit notes, REPs (cross-currency, partial, overpaid), substitutions, matching payments
 recorded by hand, duplicates, checks, and files rejected without leaving anything behind.
 
-Every import here ends with ``queries.integrity.check_ledger`` reporting nothing (``imp``)."""
+Every import here starts with the aging cache filled and ends with ``queries.integrity.check_ledger``
+reporting nothing, cache included (``imp``)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from arterm.cfdi.importer import ImportReport, Importer, import_paths, parse_ter
 from arterm.config import CfdiSettings, CompanySettings, Settings
 from arterm.db import tables
 from arterm.db.engine import Database
-from ledger_helpers import balance, counts, integrity
+from ledger_helpers import balance, counts, integrity, warm_aging
 
 EKU = "EKU9003173C9"
 KIJ = Customer("KIJ0906199R1", "KIJ, S.A DE C.V.", "59820", "601", "G03")
@@ -56,6 +57,7 @@ def imp(db: Database, tmp_path: Path, *files: bytes, rfc: tuple[str, ...] = (EKU
     for i, data in enumerate(files):
         (folder / f"{i:03d}.xml").write_bytes(data)
     settings = Settings(company=CompanySettings(rfc=rfc), cfdi=CfdiSettings(pue_is_paid=pue_is_paid))
+    warm_aging(db)  # the import must invalidate the cached aging of every customer it touches
     report = import_paths(db, [str(folder)], settings=settings, actor="tester", allow_unstamped=unstamped, lang=lang,
                           batch_files=batch)
     assert integrity(db) == []

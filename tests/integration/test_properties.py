@@ -5,7 +5,8 @@ Invariants checked after every step:
 - each document's open balance = total − active allocations, never negative (check_ledger);
 - a customer's stored total = sum of its open documents, credit = unapplied payments + credit notes;
 - nothing is created or lost: money in (payments + credit notes) = allocated + credit;
-- the aging rebuilt from history as of today equals the one read from maintained balances;
+- the aging rebuilt from history as of today equals the one read from maintained balances, and
+  the one read from the aging cache (filled at every step, so every command must invalidate it);
 - a refused command changes nothing.
 """
 
@@ -24,7 +25,7 @@ from arterm import ledger as L
 from arterm.db import tables
 from arterm.db.engine import Database
 from arterm.domain.errors import DomainError
-from arterm.queries.balances import aging_totals, customer_balances
+from arterm.queries.balances import aging_totals, customer_balances, save_aging
 from arterm.queries.integrity import check_ledger
 
 TODAY = date.today()
@@ -122,9 +123,19 @@ def make_machine(db: Database):  # type: ignore[no-untyped-def]
                 assert bal.total == bal.current + bal.overdue == sum(bal.buckets.values())
                 assert money_in == allocated + bal.credit
                 assert min(bal.buckets.values()) >= 0 and bal.credit >= 0
-                fast = aging_totals(s, as_of=TODAY, customer_ids=[self.cid])
+                refreshed: list = []
+                fast = aging_totals(s, as_of=TODAY, customer_ids=[self.cid], refreshed=refreshed)
+            with db.write() as w:  # fill the aging cache; the next steps must keep it honest (check_ledger)
+                save_aging(w, refreshed)
+            with db.read() as s:
+                assert check_ledger(s) == []
+                cached = aging_totals(s, as_of=TODAY, customer_ids=[self.cid])
                 history = aging_totals(s, as_of=TODAY, customer_ids=[self.cid], today=TODAY + timedelta(days=1))
-                assert fast == history
+                assert fast == cached == history
+                for ahead in (1, 30, 31, 95, 400):  # the cache expires when a document changes bucket
+                    day = TODAY + timedelta(days=ahead)
+                    assert aging_totals(s, as_of=day, customer_ids=[self.cid]) == aging_totals(
+                        s, as_of=day, customer_ids=[self.cid], use_cache=False)
 
     return LedgerMachine
 

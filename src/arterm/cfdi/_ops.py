@@ -119,7 +119,7 @@ class Ops:
 
     def flush_balances(self) -> None:
         if self._dirty:
-            self.raw.many("UPDATE customer_balance SET open_cents = ?, credit_cents = ? "
+            self.raw.many("UPDATE customer_balance SET open_cents = ?, credit_cents = ?, rev = rev + 1 "
                           "WHERE customer_id = ? AND currency = ?",
                           [(*self._bal[k], *k) for k in sorted(self._dirty)])
             self._dirty.clear()

@@ -82,6 +82,23 @@ class CustomerBalance(SQLModel, table=True):
     currency: str = Field(max_length=3, primary_key=True)
     open_cents: int = Field(default=0, sa_type=sa.BigInteger)
     credit_cents: int = Field(default=0, sa_type=sa.BigInteger)
+    # Bumped by every change to the customer's open documents in this currency (same transaction).
+    rev: int = Field(default=0, sa_type=sa.BigInteger)
+    # Aging cache (queries/balances.py): bucket sums as of ``aging_as_of`` for the bucket limits
+    # ``aging_limits``, computed when ``rev`` was ``aging_rev``; the same until ``aging_until``
+    # (exclusive; NULL: no document changes bucket any more). Valid only while aging_rev == rev.
+    aging_rev: int | None = Field(default=None, sa_type=sa.BigInteger)
+    aging_as_of: date | None = None
+    aging_until: date | None = None
+    aging_limits: str = Field(default="", max_length=60)
+    aging_b0: int = Field(default=0, sa_type=sa.BigInteger)
+    aging_b1: int = Field(default=0, sa_type=sa.BigInteger)
+    aging_b2: int = Field(default=0, sa_type=sa.BigInteger)
+    aging_b3: int = Field(default=0, sa_type=sa.BigInteger)
+    aging_b4: int = Field(default=0, sa_type=sa.BigInteger)
+    aging_b5: int = Field(default=0, sa_type=sa.BigInteger)
+    aging_b6: int = Field(default=0, sa_type=sa.BigInteger)
+    aging_b7: int = Field(default=0, sa_type=sa.BigInteger)
 
 
 class Contract(SQLModel, table=True):

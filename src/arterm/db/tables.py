@@ -115,6 +115,19 @@ customer_balance = sa.Table(
     sa.Column('currency', sa.String(3), primary_key=True),
     sa.Column('open_cents', sa.BigInteger(), default=0, nullable=False),
     sa.Column('credit_cents', sa.BigInteger(), default=0, nullable=False),
+    sa.Column('rev', sa.BigInteger(), default=0, nullable=False),
+    sa.Column('aging_rev', sa.BigInteger(), nullable=True),
+    sa.Column('aging_as_of', sa.Date(), nullable=True),
+    sa.Column('aging_until', sa.Date(), nullable=True),
+    sa.Column('aging_limits', sa.String(60), default='', nullable=False),
+    sa.Column('aging_b0', sa.BigInteger(), default=0, nullable=False),
+    sa.Column('aging_b1', sa.BigInteger(), default=0, nullable=False),
+    sa.Column('aging_b2', sa.BigInteger(), default=0, nullable=False),
+    sa.Column('aging_b3', sa.BigInteger(), default=0, nullable=False),
+    sa.Column('aging_b4', sa.BigInteger(), default=0, nullable=False),
+    sa.Column('aging_b5', sa.BigInteger(), default=0, nullable=False),
+    sa.Column('aging_b6', sa.BigInteger(), default=0, nullable=False),
+    sa.Column('aging_b7', sa.BigInteger(), default=0, nullable=False),
 )
 
 mail_outbox = sa.Table(

@@ -64,15 +64,20 @@ def next_sequence(session: Connection, name: str, *, floor: int = 0) -> int:
 
 
 def bump_balance(session: Connection, customer_id: int, currency: str, *, open_delta: int = 0, credit_delta: int = 0) -> tuple[int, int]:
-    """Adjust the customer's open/credit totals in one currency; returns them after the change."""
+    """Adjust the customer's open/credit totals in one currency; returns them after the change.
+
+    A change to the open documents also bumps ``rev``, which invalidates the cached aging.
+    """
+    bump = 1 if open_delta else 0
     stmt = (
         _insert(session, T_BALANCE)
-        .values(customer_id=customer_id, currency=currency, open_cents=open_delta, credit_cents=credit_delta)
+        .values(customer_id=customer_id, currency=currency, open_cents=open_delta, credit_cents=credit_delta, rev=bump)
         .on_conflict_do_update(
             index_elements=["customer_id", "currency"],
             set_={
                 "open_cents": T_BALANCE.c.open_cents + open_delta,
                 "credit_cents": T_BALANCE.c.credit_cents + credit_delta,
+                "rev": T_BALANCE.c.rev + bump,
             },
         )
         .returning(T_BALANCE.c.open_cents, T_BALANCE.c.credit_cents)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ._tables import ACTIVE_PAYMENT, RECEIVABLE_KINDS, T_ALLOC, T_BALANCE, T_DOC, T_PAY
+from .balances import aging_totals
 
 
-def check_ledger(session: Connection) -> list[str]:
+def check_ledger(session: Connection, *, today: date | None = None) -> list[str]:
     """Problems found (empty when the ledger reconciles)."""
     problems: list[str] = []
     active = T_ALLOC.c.reversed_on.is_(None)
@@ -68,4 +71,27 @@ def check_ledger(session: Connection) -> list[str]:
         g = stored.get(key, [0, 0])
         if e != g:
             problems.append(f"customer {key[0]} {key[1]}: stored open/credit {g} but documents/payments say {e}")
+    problems += check_aging_cache(session, today=today)
+    return problems
+
+
+def check_aging_cache(session: Connection, *, today: date | None = None) -> list[str]:
+    """Every aging cache row still in force equals the aging computed from the open documents."""
+    day = today or date.today()
+    b = T_BALANCE.c
+    cached = session.execute(
+        sa.select(b.customer_id, b.currency, b.aging_as_of, b.aging_limits, *[b[f"aging_b{i}"] for i in range(8)])
+        .where(b.aging_rev == b.rev, sa.or_(b.aging_until.is_(None), b.aging_until > day))).all()
+    groups: dict[tuple[str, date], list] = {}
+    for row in cached:
+        groups.setdefault((row[3], max(row[2], day)), []).append(row)
+    problems: list[str] = []
+    for (lkey, as_of), rows in groups.items():
+        limits = tuple(int(x) for x in lkey.split(","))
+        ids = None if len(rows) > 2_000 else sorted({r[0] for r in rows})
+        truth = aging_totals(session, as_of=as_of, limits=limits, customer_ids=ids, today=as_of, use_cache=False)
+        for cust, cur, _as_of, _lkey, *stored in rows:
+            want = list(truth.get((cust, cur), ({}, 0))[0].values()) or [0] * (len(limits) + 2)
+            if stored[:len(want)] != want or any(stored[len(want):]):
+                problems.append(f"customer {cust} {cur}: cached aging {stored[:len(want)]} but documents say {want}")
     return problems

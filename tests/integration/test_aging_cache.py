@@ -1,0 +1,205 @@
+"""The aging cache kept on ``customer_balance`` (``queries.balances``), on SQLite and PostgreSQL.
+
+As of today or later, aging reads the buckets stored for a (customer, currency) while nothing
+changed its open documents (``rev``) and no document has changed bucket (``aging_until``); it
+computes the rest and hands them back for ``save_aging``. Every answer here is compared with the
+aging computed from the documents alone (``use_cache=False``), and ``check_ledger`` checks every
+cache row still in force.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from cli_helpers import ArtermCli
+from ledger_helpers import ACTOR, customer, integrity, invoice, pay, warm_aging
+
+from arterm import ledger as L
+from arterm.db import tables
+from arterm.db.engine import Database
+from arterm.queries.balances import AgingRefresh, aging_totals, save_aging
+from arterm.queries.integrity import check_ledger
+
+TODAY = date.today()
+B = tables.customer_balance
+
+
+def aging(db: Database, as_of: date = TODAY, limits: tuple[int, ...] = (30, 60, 90, 120),
+          ids: list[int] | None = None) -> tuple[dict, list[AgingRefresh]]:
+    """(the aging, the rows it computed afresh), after checking it against the uncached aging."""
+    refreshed: list[AgingRefresh] = []
+    with db.read() as s:
+        got = aging_totals(s, as_of=as_of, limits=limits, customer_ids=ids, refreshed=refreshed)
+        assert got == aging_totals(s, as_of=as_of, limits=limits, customer_ids=ids, use_cache=False)
+    return got, refreshed
+
+
+def cache_row(db: Database, cid: int):  # type: ignore[no-untyped-def]
+    with db.read() as s:
+        return s.execute(sa.select(B).where(B.c.customer_id == cid, B.c.currency == "MXN")).one()
+
+
+def book(db: Database) -> int:
+    """A customer with an invoice in every bucket (terms 0: due on the issue date) and credit."""
+    cid = customer(db, payment_terms_days=0)
+    for ago, amount in ((0, "100.00"), (10, "200.00"), (45, "300.00"), (75, "400.00"), (100, "500.00"), (300, "600.00")):
+        invoice(db, cid, amount, issue=TODAY - timedelta(days=ago))
+    pay(db, cid, "50.00", allocations=None)  # stays as credit
+    return cid
+
+
+def test_a_report_fills_the_cache_and_the_next_one_reads_it(db: Database) -> None:
+    cid = book(db)
+    first, refreshed = aging(db)
+    assert first[(cid, "MXN")] == ({"current": 10000, "1-30": 20000, "31-60": 30000, "61-90": 40000,
+                                    "91-120": 50000, "120+": 60000}, 5000)
+    assert [r[:2] for r in refreshed] == [(cid, "MXN")]
+    with db.write() as w:
+        assert save_aging(w, refreshed) == 1
+    row = cache_row(db, cid)
+    assert (row.aging_rev, row.aging_as_of, row.aging_limits) == (row.rev, TODAY, "30,60,90,120")
+    assert row.aging_until == TODAY + timedelta(days=1)  # today's invoice is overdue tomorrow
+    second, again = aging(db)
+    assert second == first and again == []
+    # The stored row is what the second report read: alter it and the report follows it; the
+    # reconciliation check is what catches such a row.
+    with db.write() as w:
+        w.execute(B.update().where(B.c.customer_id == cid).values(aging_b5=1))
+    with db.read() as s:
+        assert aging_totals(s, as_of=TODAY)[(cid, "MXN")][0]["120+"] == 1
+        assert check_ledger(s) == [(f"customer {cid} MXN: cached aging [10000, 20000, 30000, 40000, 50000, 1] "
+                                    "but documents say [10000, 20000, 30000, 40000, 50000, 60000]")]
+
+
+def test_every_change_to_the_open_documents_makes_the_row_stale(db: Database) -> None:
+    cid = book(db)
+    oldest = invoice(db, cid, "70.00", issue=TODAY - timedelta(days=400))
+    changes = [
+        lambda s: L.record_payment(s, actor=ACTOR, customer_id=cid, amount="10.00"),
+        lambda s: L.issue_document(s, actor=ACTOR, customer_id=cid, lines=[L.LineInput("x", "1", "5.00", "0")]),
+        lambda s: L.issue_credit_note(s, actor=ACTOR, customer_id=cid, lines=[L.LineInput("x", "1", "7.00", "0")],
+                                      applies_to="oldest"),
+        lambda s: L.apply_credit(s, actor=ACTOR, customer_id=cid, payment_id=1),
+        lambda s: L.cancel_document(s, actor=ACTOR, document_id=oldest, reason="duplicada"),
+    ]
+    for change in changes:
+        assert warm_aging(db) >= 0
+        rev = cache_row(db, cid).rev
+        assert cache_row(db, cid).aging_rev == rev
+        with db.write() as w:
+            change(w)
+        assert cache_row(db, cid).rev > rev
+        assert integrity(db) == []
+        _, refreshed = aging(db)
+        assert [r[:2] for r in refreshed] == [(cid, "MXN")]
+
+
+def test_a_row_computed_before_a_payment_landed_is_not_stored(db: Database) -> None:
+    cid = book(db)
+    before, refreshed = aging(db)
+    pay(db, cid, "600.00")  # between the report's read and its save: pays the 120+ invoice
+    with db.write() as w:
+        assert save_aging(w, refreshed) == 0
+    assert cache_row(db, cid).aging_rev is None
+    after, _ = aging(db)
+    assert after[(cid, "MXN")][0]["120+"] == 0 != before[(cid, "MXN")][0]["120+"]
+    assert integrity(db) == []
+
+
+def test_the_row_expires_the_day_a_document_changes_bucket(db: Database) -> None:
+    cid = customer(db, payment_terms_days=10)
+    invoice(db, cid, "100.00", issue=TODAY)  # due in 10 days
+    invoice(db, cid, "30.00", issue=TODAY + timedelta(days=5))  # issued later: not owed until then
+    _, refreshed = aging(db)
+    with db.write() as w:
+        save_aging(w, refreshed)
+    assert cache_row(db, cid).aging_until == TODAY + timedelta(days=5)
+    got, refreshed = aging(db, TODAY + timedelta(days=4))
+    assert refreshed == [] and got[(cid, "MXN")][0]["current"] == 10000
+    got, refreshed = aging(db, TODAY + timedelta(days=5))
+    assert len(refreshed) == 1 and got[(cid, "MXN")][0]["current"] == 13000
+    with db.write() as w:
+        save_aging(w, refreshed)
+    assert cache_row(db, cid).aging_until == TODAY + timedelta(days=11)
+    got, refreshed = aging(db, TODAY + timedelta(days=11))
+    assert len(refreshed) == 1 and got[(cid, "MXN")][0]["1-30"] == 10000
+    with db.write() as w:
+        save_aging(w, refreshed)
+    for day in (12, 40, 41, 200):  # every later bucket change, then none (120+ is the last)
+        aging(db, TODAY + timedelta(days=day))
+    with db.write() as w:
+        save_aging(w, aging(db, TODAY + timedelta(days=200))[1])
+    assert cache_row(db, cid).aging_until is None
+    got, refreshed = aging(db, TODAY + timedelta(days=5000))
+    assert refreshed == [] and got[(cid, "MXN")][0]["120+"] == 13000
+    with db.read() as s:
+        assert check_ledger(s, today=TODAY + timedelta(days=200)) == []
+
+
+def test_other_bucket_limits_and_past_dates_do_not_use_the_row(db: Database) -> None:
+    cid = book(db)
+    warm_aging(db)
+    got, refreshed = aging(db, limits=(15, 45))
+    assert len(refreshed) == 1 and got[(cid, "MXN")][0] == {"current": 10000, "1-15": 20000, "16-45": 30000,
+                                                             "45+": 150000}
+    many = (10, 20, 30, 40, 50, 60, 70)  # more buckets than the cache keeps: computed in SQL
+    got, refreshed = aging(db, limits=many)
+    assert refreshed == [] and sum(got[(cid, "MXN")][0].values()) == 210000
+    with db.read() as s:  # last month: rebuilt from the history, cache or not
+        past = aging_totals(s, as_of=TODAY - timedelta(days=30))
+    assert past[(cid, "MXN")][0]["current"] == 0 and sum(past[(cid, "MXN")][0].values()) == 180000
+
+
+def test_customers_selected_by_id_and_customers_with_only_credit(db: Database) -> None:
+    cid = book(db)
+    other = customer(db, name="Solo Anticipo SA", rfc="KIJ0906199R1")
+    pay(db, other, "99.00", allocations=None)
+    got, refreshed = aging(db, ids=[other])
+    assert got == {(other, "MXN"): ({"current": 0, "1-30": 0, "31-60": 0, "61-90": 0, "91-120": 0, "120+": 0}, 9900)}
+    assert refreshed == []  # nothing open: nothing to cache
+    got, refreshed = aging(db, ids=[cid, other])
+    assert set(got) == {(cid, "MXN"), (other, "MXN")} and [r[:2] for r in refreshed] == [(cid, "MXN")]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_arterm_aging_keeps_what_it_computed(any_db_url: str, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    db = Database(any_db_url)
+    try:
+        cid = book(db)
+        cli = ArtermCli(any_db_url, monkeypatch)
+        first = cli.invoke("aging", "--format", fmt)
+        assert first.exit_code == 0, first.output
+        row = cache_row(db, cid)
+        assert row.aging_rev == row.rev and row.aging_as_of == TODAY
+        second = cli.invoke("aging", "--format", fmt)
+        assert second.output == first.output
+        pay(db, cid, "100.00")
+        third = cli.invoke("aging", "--format", fmt)
+        assert third.output != first.output and "1-30" in third.output
+        assert integrity(db) == []
+    finally:
+        db.dispose()
+
+
+@pytest.mark.parametrize("way", ["one pass over all open documents", "lookups in chunks of one customer"])
+def test_many_stale_customers_are_aged_the_same_either_way(db: Database, monkeypatch: pytest.MonkeyPatch,
+                                                            way: str) -> None:
+    from arterm.queries import balances
+
+    if way.startswith("one pass"):
+        monkeypatch.setattr(balances, "_STALE_SCAN", 1)
+    else:
+        monkeypatch.setattr(balances, "_CHUNK", 1)
+    ids = [book(db) for _ in range(3)]
+    with db.write() as w:
+        L.issue_document(w, actor=ACTOR, customer_id=ids[1], currency="USD", exchange_rate="17.25",
+                         lines=[L.LineInput("x", "1", "10.00", "0")], issue_date=TODAY - timedelta(days=40))
+    got, refreshed = aging(db)
+    assert sorted(r[:2] for r in refreshed) == sorted([(i, "MXN") for i in ids] + [(ids[1], "USD")])
+    assert got[(ids[1], "USD")][0]["31-60"] == 1000
+    with db.write() as w:
+        assert save_aging(w, refreshed) == 4
+    assert aging(db)[1] == []
+    assert integrity(db) == []
