@@ -226,3 +226,34 @@ def test_describe_error_keeps_the_driver_message_only() -> None:
         except sa.exc.DBAPIError as exc:
             assert describe_error(exc) == "no such table: missing_table"
     assert describe_error(RuntimeError("")) == "RuntimeError"
+
+
+async def test_a_screen_is_not_restyled_on_the_resume_right_after_its_push(db: Database,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """BaseScreen skips Textual's whole-screen restyle on the first resume (the screen was just
+    styled while mounting); a later resume that asks for it still restyles."""
+    from textual import events
+
+    restyled: list[str] = []
+    real = BaseScreen.update_node_styles
+
+    def spy(self: Any, animate: bool = True) -> None:
+        restyled.append(type(self).__name__)
+        real(self, animate)
+
+    monkeypatch.setattr(BaseScreen, "update_node_styles", spy)
+
+    class First(BaseScreen):
+        def compose(self) -> ComposeResult:
+            yield Static("first", id="first")
+
+    app = make_app(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = First()
+        await app.push_screen(first)
+        await pilot.pause(0.1)
+        assert restyled == [] and first.query_one("#first", Static).region.height == 1
+        first.post_message(events.ScreenResume(refresh_styles=True))  # e.g. switch_screen back to it
+        await pilot.pause(0.1)
+        assert restyled == ["First"]

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.binding import ActiveBinding, Binding
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
@@ -112,7 +113,20 @@ class Translated(ReportsWorkerErrors):
 
 
 class BaseScreen(Translated, Screen[Any]):
-    pass
+    _resumed_before = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Skip Textual's restyle of every node on the resume that follows the push.
+
+        Textual calls the handlers of each class up the MRO, so this one runs just before
+        ``Screen._on_screen_resume``. On a push that one restyles the whole screen, right after it
+        was mounted with fresh styles: 10-15 ms of a profile open's median at 100k customers
+        (bench/README-tui.md). Later resumes that ask for a restyle (``switch_screen``, modes)
+        still get it; a pop never asks.
+        """
+        if not self._resumed_before:
+            self._resumed_before = True
+            event.refresh_styles = False
 
 
 class BaseModal(Translated, ModalScreen[Any]):
