@@ -67,9 +67,12 @@ class Database:
             if database and database != ":memory:":
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
                 # WAL once per file: persistent, lets readers run while a writer works.
+                # Only when not WAL yet: setting it needs a lock, so while another process holds
+                # the write lock (a long import) every other command failed to open the database.
                 raw = sa.create_engine(self.url)
                 with raw.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+                    if str(conn.exec_driver_sql("PRAGMA journal_mode").scalar()).lower() != "wal":
+                        conn.exec_driver_sql("PRAGMA journal_mode = WAL")
                 raw.dispose()
             self.write_engine = _sqlite_engine(self.url, immediate=True)
             self.read_engine = _sqlite_engine(self.url, immediate=False)
@@ -83,17 +86,36 @@ class Database:
             raise DatabaseError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
         self._lock = threading.Lock()
         if upgrade:
-            ensure_schema(self.write_engine)
+            ensure_schema(self.write_engine, read_engine=self.read_engine)
 
     @property
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One read-write transaction: commit on success, roll back on any exception."""
-        with self.write_engine.begin() as conn:
-            yield conn
+    def write(self, *, wait_ms: int | None = None) -> Iterator[Connection]:
+        """One read-write transaction: commit on success, roll back on any exception.
+
+        ``wait_ms``: give up (``OperationalError``) after waiting this long for another writer,
+        instead of SQLite's 30 s busy timeout or PostgreSQL's unbounded row-lock wait. For work
+        that may be skipped, such as storing a cache.
+        """
+        if wait_ms is None:
+            with self.write_engine.begin() as conn:
+                yield conn
+            return
+        with self.write_engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            if self.is_sqlite:  # before BEGIN IMMEDIATE, which is what waits
+                raw.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")  # type: ignore[union-attr]
+            try:
+                with conn.begin():
+                    if not self.is_sqlite:
+                        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+                    yield conn
+            finally:
+                if self.is_sqlite:
+                    raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -46,9 +46,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(alembic_config(conn), revision)
 
 
-def ensure_schema(engine: Engine) -> str | None:
-    """Upgrade a new or older database to the head revision. Returns the revision found before."""
-    with engine.connect() as conn:
+def ensure_schema(engine: Engine, *, read_engine: Engine | None = None) -> str | None:
+    """Upgrade a new or older database to the head revision. Returns the revision found before.
+
+    The revision is read through ``read_engine`` when given (SQLite: a plain ``BEGIN``, which
+    another process's write lock does not block; the write engine's ``BEGIN IMMEDIATE`` would wait
+    for it); only an upgrade takes the write lock.
+    """
+    with (read_engine or engine).connect() as conn:
         found = current_revision(conn)
         conn.rollback()
     if found == HEAD_REVISION:
