@@ -350,23 +350,24 @@ def aging(ctx: Context, as_of: str | None, assigned: str | None, fmt: str) -> No
     refreshed: list[AgingRefresh] = []
     with ctx.db().read() as s:
         rows = customer_balances(s, None, as_of=day, limits=limits, assigned=assigned, refreshed=refreshed)
-    try:
-        _print_aging(day, keys, rows, fmt, assigned)
-    finally:
-        if refreshed:
-            _save_aging(ctx, refreshed)
+    _print_aging(day, keys, rows, fmt, assigned)
+    if refreshed:
+        _save_aging(ctx, refreshed)
 
 
 def _save_aging(ctx: Context, refreshed: list) -> None:
-    """Keep what this report computed in the aging cache, after the report is out (never fails it)."""
+    """Keep what this report computed in the aging cache, once the report is out (never fails it).
+
+    Waits at most 2 s for another writer (a long import, say); the next report computes again.
+    """
     import sqlalchemy.exc
 
     from .queries.balances import save_aging
 
     try:
-        with ctx.db().write() as w:
+        with ctx.db().write(wait_ms=2_000) as w:
             save_aging(w, refreshed)
-    except sqlalchemy.exc.DBAPIError as exc:  # locked, read-only file...: the next report recomputes
+    except sqlalchemy.exc.DBAPIError as exc:  # locked, busy, read-only file...
         click.echo(f"note: aging cache not updated ({exc.orig})", err=True)
 
 

@@ -203,3 +203,55 @@ def test_many_stale_customers_are_aged_the_same_either_way(db: Database, monkeyp
         assert save_aging(w, refreshed) == 4
     assert aging(db)[1] == []
     assert integrity(db) == []
+
+
+def test_arterm_aging_does_not_wait_long_to_store_its_rows(any_db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another writer holds the lock (a long import, say): the report is printed, the cache is
+    left for the next report after a short wait, and a note says so. (On SQLite, opening the
+    database used to wait for that lock too, and failed after 30 s: it only reads the schema
+    revision now.)"""
+    import time
+
+    db = Database(any_db_url)
+    try:
+        cid = book(db)
+        expected = ArtermCli(any_db_url, monkeypatch).invoke("aging", "--format", "csv", "--as-of",
+                                                             (TODAY - timedelta(days=1)).isoformat())
+        with db.write_engine.connect() as other:  # holds the write lock / the customer's row
+            if db.is_sqlite:
+                other.connection.dbapi_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+            else:
+                other.begin()
+                other.execute(sa.select(B.c.rev).where(B.c.customer_id == cid).with_for_update())
+            started = time.monotonic()
+            result = ArtermCli(any_db_url, monkeypatch).invoke("aging", "--format", "csv")
+            waited = time.monotonic() - started
+            if db.is_sqlite:
+                other.connection.dbapi_connection.execute("ROLLBACK")  # type: ignore[union-attr]
+        assert result.exit_code == 0 and result.stdout.startswith("identifier,name,rfc"), result.output
+        assert f",{cid}," not in result.stdout and "TOTAL" in result.stdout and expected.exit_code == 0
+        assert result.stderr.startswith("note: aging cache not updated")
+        assert waited < 15  # 2 s wait, not SQLite's 30 s busy timeout nor an endless row-lock wait
+        assert cache_row(db, cid).aging_rev is None
+        assert integrity(db) == []
+    finally:
+        db.dispose()
+
+
+def test_the_reconciliation_check_catches_a_cached_row_that_would_last_too_long(db: Database) -> None:
+    cid = customer(db, payment_terms_days=10)
+    invoice(db, cid, "100.00", issue=TODAY)  # current until its due date, 10 days from now
+    warm_aging(db)
+    assert cache_row(db, cid).aging_until == TODAY + timedelta(days=11)
+    with db.read() as s:
+        assert check_ledger(s) == []
+    with db.write() as w:  # claims it stays current for 20 more days
+        w.execute(B.update().where(B.c.customer_id == cid).values(aging_until=TODAY + timedelta(days=21)))
+    with db.read() as s:
+        last = (TODAY + timedelta(days=20)).isoformat()
+        assert check_ledger(s) == [f"customer {cid} MXN: cached aging [10000, 0, 0, 0, 0, 0] but documents say "
+                                   f"[0, 10000, 0, 0, 0, 0] on {last}"]
+    with db.write() as w:
+        w.execute(B.update().where(B.c.customer_id == cid).values(aging_limits=""))
+    with db.read() as s:
+        assert check_ledger(s) == [f"customer {cid} MXN: cached aging with bucket limits ''"]

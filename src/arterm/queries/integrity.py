@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -76,22 +76,36 @@ def check_ledger(session: Connection, *, today: date | None = None) -> list[str]
 
 
 def check_aging_cache(session: Connection, *, today: date | None = None) -> list[str]:
-    """Every aging cache row still in force equals the aging computed from the open documents."""
+    """Every aging cache row still in force equals the aging computed from the open documents, on
+    the first day it is used for and on its last day (the day before ``aging_until``)."""
     day = today or date.today()
     b = T_BALANCE.c
     cached = session.execute(
-        sa.select(b.customer_id, b.currency, b.aging_as_of, b.aging_limits, *[b[f"aging_b{i}"] for i in range(8)])
+        sa.select(b.customer_id, b.currency, b.aging_as_of, b.aging_until, b.aging_limits,
+                  *[b[f"aging_b{i}"] for i in range(8)])
         .where(b.aging_rev == b.rev, sa.or_(b.aging_until.is_(None), b.aging_until > day))).all()
-    groups: dict[tuple[str, date], list] = {}
-    for row in cached:
-        groups.setdefault((row[3], max(row[2], day)), []).append(row)
     problems: list[str] = []
-    for (lkey, as_of), rows in groups.items():
-        limits = tuple(int(x) for x in lkey.split(","))
-        ids = None if len(rows) > 2_000 else sorted({r[0] for r in rows})
-        truth = aging_totals(session, as_of=as_of, limits=limits, customer_ids=ids, today=as_of, use_cache=False)
-        for cust, cur, _as_of, _lkey, *stored in rows:
+    checks: dict[tuple[tuple[int, ...], date], list] = {}
+    for row in cached:
+        cust, cur, as_of, until, lkey = row[:5]
+        try:
+            limits = tuple(int(x) for x in lkey.split(","))
+        except ValueError:
+            problems.append(f"customer {cust} {cur}: cached aging with bucket limits {lkey!r}")
+            continue
+        first = max(as_of, day)
+        for when in {first, until - timedelta(days=1)} if until is not None else {first}:
+            checks.setdefault((limits, when), []).append(row)
+    for (limits, when), rows in checks.items():
+        ids = sorted({r[0] for r in rows})
+        truth: dict = {}
+        for i in range(0, len(ids), 2_000):
+            truth.update(aging_totals(session, as_of=when, limits=limits, customer_ids=ids[i:i + 2_000], today=when,
+                                      use_cache=False))
+        for row in rows:
+            cust, cur, as_of, stored = row[0], row[1], row[2], list(row[5:])
             want = list(truth.get((cust, cur), ({}, 0))[0].values()) or [0] * (len(limits) + 2)
             if stored[:len(want)] != want or any(stored[len(want):]):
-                problems.append(f"customer {cust} {cur}: cached aging {stored[:len(want)]} but documents say {want}")
+                problems.append(f"customer {cust} {cur}: cached aging {stored[:len(want)]} but documents say {want}"
+                                + ("" if when == max(as_of, day) else f" on {when.isoformat()}"))
     return problems
