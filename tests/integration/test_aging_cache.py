@@ -249,8 +249,8 @@ def test_the_reconciliation_check_catches_a_cached_row_that_would_last_too_long(
         w.execute(B.update().where(B.c.customer_id == cid).values(aging_until=TODAY + timedelta(days=21)))
     with db.read() as s:
         last = (TODAY + timedelta(days=20)).isoformat()
-        assert check_ledger(s) == [f"customer {cid} MXN: cached aging [10000, 0, 0, 0, 0, 0] but documents say "
-                                   f"[0, 10000, 0, 0, 0, 0] on {last}"]
+        assert check_ledger(s) == [(f"customer {cid} MXN: cached aging [10000, 0, 0, 0, 0, 0] but documents say "
+                                    f"[0, 10000, 0, 0, 0, 0] on {last}")]
     with db.write() as w:
         w.execute(B.update().where(B.c.customer_id == cid).values(aging_limits=""))
     with db.read() as s:
