@@ -105,23 +105,19 @@ def aging_cache_states(url: str) -> list[tuple[str, str]]:
                     sa.or_(b.aging_until.is_(None), b.aging_until > today))
     stmt = sa.select(b.customer_id, b.currency, b.credit_cents, b.rev, sa.case((valid, 1), else_=0), b.open_cents,
                      *[b[f"aging_b{i}"] for i in range(6)]).where(sa.or_(b.open_cents != 0, b.credit_cents != 0))
-    sql_ms = []
-    for _ in range(7):
-        with db.read() as s:
-            t = time.perf_counter()
-            s.execute(stmt).all()
-            sql_ms.append((time.perf_counter() - t) * 1000)
-    out.append(("warm cache: its SQL alone (execute + fetch 104k rows)", f"{med(sql_ms):.0f} ms (min {min(sql_ms):.0f})"))
+    def statement_ms(query: sa.Select) -> str:
+        times = []
+        for _ in range(7):
+            with db.read() as s:
+                t = time.perf_counter()
+                s.execute(query).all()
+                times.append((time.perf_counter() - t) * 1000)
+        return f"{med(times):.0f} ms (min {min(times):.0f})"
+
+    out.append(("warm cache: its SQL alone (execute + fetch 104k rows)", statement_ms(stmt)))
     sub = stmt.subquery()
     inside = sa.select(sa.func.count(), sa.func.sum(sub.c.aging_b0)).select_from(sub)  # same scan, one row out
-    db_ms = []
-    for _ in range(7):
-        with db.read() as s:
-            t = time.perf_counter()
-            s.execute(inside).all()
-            db_ms.append((time.perf_counter() - t) * 1000)
-    out.append(("warm cache: its SQL inside the database (rows counted, not fetched)",
-                f"{med(db_ms):.0f} ms (min {min(db_ms):.0f})"))
+    out.append(("warm cache: its SQL inside the database (rows counted, not fetched)", statement_ms(inside)))
     for days in (1, 7, 30):
         ref: list = []
         with db.read() as s:
