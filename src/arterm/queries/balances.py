@@ -165,12 +165,15 @@ def aging_totals(
     return out
 
 
-def _by_ids(session: Connection, stmt: sa.Select, ids: list[int] | None) -> list:
+def _by_ids(session: Connection, stmt: sa.Select, ids: list[int] | None,
+            column: sa.ColumnElement = T_BALANCE.c.customer_id) -> list:
+    """All rows of ``stmt``, or those whose ``column`` is in ``ids`` (asked in chunks: SQLite
+    takes at most 32,766 parameters per statement)."""
     if ids is None:
         return list(session.execute(stmt).all())
     rows: list = []
     for i in range(0, len(ids), _CHUNK):
-        rows += session.execute(stmt.where(T_BALANCE.c.customer_id.in_(ids[i:i + _CHUNK]))).all()
+        rows += session.execute(stmt.where(column.in_(ids[i:i + _CHUNK]))).all()
     return rows
 
 
@@ -250,18 +253,13 @@ def _age_documents(
     custs = sorted({c for c, _ in wanted})
     # A few: looked up by customer. Most of them (the first report, or after weeks): one pass over
     # every open document beats 50 lookups of 2,000 customers.
-    if whole and len(custs) >= _STALE_SCAN:
-        chunks: list = [stmt]
-    else:
-        chunks = [stmt.where(d.customer_id.in_(custs[i:i + _CHUNK])) for i in range(0, len(custs), _CHUNK)]
-    for chunk in chunks:
-        for row in session.execute(chunk).all():
-            key = (row[0], row[1])
-            if key not in wanted:
-                continue
-            total, cum = row[3], row[4:]
-            sums = (cum[0], *(cum[i] - cum[i - 1] for i in range(1, len(cum))), total - cum[-1])
-            yield key, sums, None if row[2] is None else _EPOCH + timedelta(days=int(row[2]))
+    for row in _by_ids(session, stmt, None if whole and len(custs) >= _STALE_SCAN else custs, d.customer_id):
+        key = (row[0], row[1])
+        if key not in wanted:
+            continue
+        total, cum = row[3], row[4:]
+        sums = (cum[0], *(cum[i] - cum[i - 1] for i in range(1, len(cum))), total - cum[-1])
+        yield key, sums, None if row[2] is None else _EPOCH + timedelta(days=int(row[2]))
 
 
 def save_aging(session: Connection, refreshed: list[AgingRefresh]) -> int:
