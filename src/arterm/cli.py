@@ -97,6 +97,19 @@ def console():  # type: ignore[no-untyped-def]
     return _Console(highlight=False, width=width)
 
 
+def pause_gc() -> None:
+    """No cyclic garbage collection for the rest of this (short-lived) command.
+
+    A report builds ~10 objects per customer that all live until it is printed; Python's
+    collector walks them again and again as they pile up. At 100k customers that was 35-40% of
+    `arterm aging`'s query time (0.74-0.93 s with it, 0.43-0.61 s without). What the report frees
+    goes by reference counting as before; the command ends right after.
+    """
+    import gc
+
+    gc.disable()
+
+
 def parse_day(value: str | None, lang: str = "es") -> date | None:
     if value is None:
         return None
@@ -296,8 +309,7 @@ def balance_json(b: Any) -> dict[str, Any]:
 @click.pass_obj
 def balance(ctx: Context, query: str, as_of: str | None, as_json: bool) -> None:
     """Balances of every customer matching QUERY (identifier, RFC or name), per currency."""
-    from rich.text import Text
-
+    pause_gc()
     from .queries.balances import customer_balances
     from .queries.customers import find_customers
 
@@ -310,28 +322,22 @@ def balance(ctx: Context, query: str, as_of: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([balance_json(b) for b in rows], ensure_ascii=False, indent=2))
         return
-    from rich.table import Table
-
+    from .cli_table import PlainTable, print_table
     from .i18n import fmt_amount
 
-    table = Table(title=f"Balances as of {day.isoformat()}", title_justify="left")
-    for col, justify in (("Identifier", "left"), ("Name", "left"), ("RFC", "left"), ("Cur", "left"),
-                         ("Current", "right"), ("Overdue", "right"), ("Total", "right"), ("Credit", "right")):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    table = PlainTable(f"Balances as of {day.isoformat()}", (
+        ("Identifier", "left"), ("Name", "left"), ("RFC", "left"), ("Cur", "left"),
+        ("Current", "right"), ("Overdue", "right"), ("Total", "right"), ("Credit", "right")))
     for b in rows:
-        table.add_row(Text(b.identifier), Text(b.name), Text(b.rfc), b.currency, fmt_amount(b.current, "en"),
-                      Text(fmt_amount(b.overdue, "en"), style="red" if b.overdue else ""), fmt_amount(b.total, "en"),
-                      fmt_amount(b.credit, "en"))
-    console().print(table)
+        table.add_row((b.identifier, b.name, b.rfc, b.currency, fmt_amount(b.current), fmt_amount(b.overdue),
+                       fmt_amount(b.total), fmt_amount(b.credit)), cell_styles={5: "red"} if b.overdue else None)
+    print_table(table)
     if len(rows) == 1 or len({b.customer_id for b in rows}) == 1:
-        buckets = Table(title="Aging", title_justify="left")
         keys = list(rows[0].buckets)
-        buckets.add_column("Cur")
-        for k in keys:
-            buckets.add_column(k, justify="right")
+        buckets = PlainTable("Aging", (("Cur", "left"), *((k, "right") for k in keys)))
         for b in rows:
-            buckets.add_row(b.currency, *(fmt_amount(b.buckets[k], "en") for k in keys))
-        console().print(buckets)
+            buckets.add_row((b.currency, *(fmt_amount(b.buckets[k]) for k in keys)))
+        print_table(buckets)
 
 
 @cli.command()
@@ -341,6 +347,7 @@ def balance(ctx: Context, query: str, as_of: str | None, as_json: bool) -> None:
 @click.pass_obj
 def aging(ctx: Context, as_of: str | None, assigned: str | None, fmt: str) -> None:
     """Aging of receivables: one row per customer and currency with a balance, totals at the end."""
+    pause_gc()
     from .domain.aging import bucket_keys
     from .queries.balances import AgingRefresh, customer_balances
 
@@ -374,52 +381,54 @@ def _save_aging(ctx: Context, refreshed: list) -> None:
 def _print_aging(day: date, keys: tuple[str, ...], rows: list, fmt: str, assigned: str | None) -> None:
     from .domain.money import fmt_cents
 
-    totals: dict[str, dict[str, int]] = {}
+    totals: dict[str, list[int]] = {}  # currency -> bucket sums, total, credit, customers
     for b in rows:
-        t = totals.setdefault(b.currency, {k: 0 for k in (*keys, "total", "credit")})
-        for k in keys:
-            t[k] += b.buckets[k]
-        t["total"] += b.total
-        t["credit"] += b.credit
+        t = totals.get(b.currency)
+        if t is None:
+            t = totals[b.currency] = [0] * (len(keys) + 3)
+        for i, k in enumerate(keys):
+            t[i] += b.buckets[k]
+        t[-3] += b.total
+        t[-2] += b.credit
+        t[-1] += 1
     if fmt == "json":
-        click.echo(json.dumps({
-            "as_of": day.isoformat(),
-            "customers": [balance_json(b) | {"assigned": b.assigned} for b in rows],
-            "totals": {cur: {k: fmt_cents(v) for k, v in t.items()} for cur, t in sorted(totals.items())},
-        }, ensure_ascii=False, indent=2))
+        # Streamed, one customer per line: ``json.dumps(indent=2)`` of the whole report runs
+        # Python's pure-Python encoder and holds it all in memory (7.5 s and 640 MB at 100k).
+        out = sys.stdout
+        out.write(f'{{\n  "as_of": "{day.isoformat()}",\n  "customers": [')
+        sep = "\n    "
+        for i in range(0, len(rows), 5_000):
+            out.write(sep + ",\n    ".join(json.dumps(balance_json(b) | {"assigned": b.assigned}, ensure_ascii=False)
+                                           for b in rows[i:i + 5_000]))
+            sep = ",\n    "
+        out.write(("\n  ]" if rows else "]") + ',\n  "totals": {')
+        out.write(",".join(f"\n    {json.dumps(cur)}: "
+                           + json.dumps(dict(zip((*keys, "total", "credit"), map(fmt_cents, t[:-1]), strict=True)))
+                           for cur, t in sorted(totals.items())))
+        out.write(("\n  }" if totals else "}") + "\n}\n")
         return
     if fmt == "csv":
         import csv
 
         w = csv.writer(sys.stdout)
         w.writerow(["identifier", "name", "rfc", "assigned", "currency", *keys, "total", "credit"])
-        for b in rows:
-            w.writerow([b.identifier, b.name, b.rfc, b.assigned, b.currency, *(fmt_cents(b.buckets[k]) for k in keys),
-                        fmt_cents(b.total), fmt_cents(b.credit)])
+        w.writerows([b.identifier, b.name, b.rfc, b.assigned, b.currency, *(fmt_cents(b.buckets[k]) for k in keys),
+                     fmt_cents(b.total), fmt_cents(b.credit)] for b in rows)
         for cur, t in sorted(totals.items()):
-            w.writerow(["TOTAL", "", "", "", cur, *(fmt_cents(t[k]) for k in keys), fmt_cents(t["total"]), fmt_cents(t["credit"])])
+            w.writerow(["TOTAL", "", "", "", cur, *map(fmt_cents, t[:-1])])
         return
-    from rich.table import Table
-    from rich.text import Text
-
+    from .cli_table import PlainTable, print_table
     from .i18n import fmt_amount
 
-    from rich.markup import escape
-
-    table = Table(title=f"Aging as of {day.isoformat()}" + (f" — {escape(assigned)}" if assigned else ""),
-                  title_justify="left", show_footer=False)
-    for col in ("Identifier", "Name", "Cur"):
-        table.add_column(col)
-    for k in (*keys, "Total", "Credit"):
-        table.add_column(k, justify="right")
+    table = PlainTable(f"Aging as of {day.isoformat()}" + (f" — {assigned}" if assigned else ""),
+                       (("Identifier", "left"), ("Name", "left"), ("Cur", "left"),
+                        *((k, "right") for k in (*keys, "Total", "Credit"))))
     for b in rows:
-        table.add_row(Text(b.identifier), Text(b.name), b.currency, *(fmt_amount(b.buckets[k], "en") for k in keys),
-                      fmt_amount(b.total, "en"), fmt_amount(b.credit, "en"))
+        table.add_row((b.identifier, b.name, b.currency, *(fmt_amount(b.buckets[k]) for k in keys),
+                       fmt_amount(b.total), fmt_amount(b.credit)))
     for cur, t in sorted(totals.items()):
-        table.add_row("TOTAL", f"{len([b for b in rows if b.currency == cur])} customers", cur,
-                      *(fmt_amount(t[k], "en") for k in keys), fmt_amount(t["total"], "en"), fmt_amount(t["credit"], "en"),
-                      style="bold")
-    console().print(table)
+        table.add_row(("TOTAL", f"{t[-1]} customers", cur, *map(fmt_amount, t[:-1])), style="bold")
+    print_table(table)
 
 
 @cli.group()

@@ -72,8 +72,10 @@ def from_cents(cents: int) -> Decimal:
 
 
 def fmt_cents(cents: int) -> str:
-    """Plain two-decimal string (``"1234.50"``), as used in JSON output."""
-    return f"{from_cents(cents):.2f}"
+    """Plain two-decimal string (``"1234.50"``), as used in JSON output (integer arithmetic: a
+    report formats ~800,000 of them at 100k customers)."""
+    units, frac = divmod(abs(int(cents)), 100)
+    return f"{'-' if cents < 0 else ''}{units}.{frac:02d}"
 
 
 def check_currency(code: str) -> str:

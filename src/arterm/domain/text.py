@@ -61,3 +61,40 @@ def parse_emails(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
         email = validate_email(item)
         seen.setdefault(email.lower(), email)
     return tuple(seen.values())
+
+
+# Untrusted text on a terminal (the TUI's tables, the command line's reports)
+_UNSAFE = re.compile(
+    r"""
+    (?P<escape>
+        \x1b\[[0-?]*[\x20-/]*[@-~]?              # CSI: ESC [ params intermediates final
+      | \x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?   # OSC (titles, hyperlinks, clipboard)
+      | \x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)?    # DCS / SOS / PM / APC
+      | \x1b[\x20-/]*[0-~]                       # other escapes: ESC c, ESC ( B, ESC 7 ...
+      | \x9b[0-?]*[\x20-/]*[@-~]?                # 8-bit CSI
+      | [\x90\x98\x9d\x9e\x9f][^\x1b\x07\x9c]*(?:\x9c|\x07|\x1b\\)?   # 8-bit string controls
+    )
+  | (?P<space>[\t\n\v\f\r\u2028\u2029]+)          # line breaks and tabs become one space
+  | (?P<invisible>[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069])   # bidi overrides: dropped
+  | (?P<control>[\x00-\x1f\x7f-\x9f])             # anything else: a visible replacement mark
+    """,
+    re.VERBOSE,
+)
+_NEEDS_CLEANING = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]"
+)
+
+
+def _replacement(match: re.Match[str]) -> str:
+    kind = match.lastgroup
+    if kind == "space":
+        return " "
+    if kind == "control":
+        return "\ufffd"
+    return ""
+
+
+def printable(text: str) -> str:
+    """Untrusted one-line text made safe to write to a terminal: escape sequences and bidi overrides
+    removed, tabs and line breaks turned into a space, other control characters into U+FFFD."""
+    return _UNSAFE.sub(_replacement, text) if _NEEDS_CLEANING.search(text) else text

@@ -316,7 +316,7 @@ def customer_balances(
         info_stmt = info_stmt.where(T_OP.c.username == assigned)
     if ids is not None and len(ids) < 5000:
         info_stmt = info_stmt.where(T_CUSTOMER.c.id.in_(ids))
-    info = {r[0]: r for r in session.execute(info_stmt) if r[0] in wanted}
+    info = {r[0]: r for r in session.execute(info_stmt).all() if r[0] in wanted}
     keys = bucket_keys(limits)
     out: list[Balance] = []
     seen: set[int] = set()

@@ -22,7 +22,6 @@ are removed before anything reaches the screen.
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -42,6 +41,8 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from ...domain.text import _NEEDS_CLEANING, _UNSAFE, _replacement
 
 if TYPE_CHECKING:
     from textual.geometry import Region
@@ -98,36 +99,6 @@ class Column:
 # --------------------------------------------------------------------------------------------------
 # Untrusted text
 # --------------------------------------------------------------------------------------------------
-
-_UNSAFE = re.compile(
-    r"""
-    (?P<escape>
-        \x1b\[[0-?]*[\x20-/]*[@-~]?              # CSI: ESC [ params intermediates final
-      | \x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?   # OSC (titles, hyperlinks, clipboard)
-      | \x1b[PX^_][^\x1b\x9c]*(?:\x1b\\|\x9c)?    # DCS / SOS / PM / APC
-      | \x1b[\x20-/]*[0-~]                       # other escapes: ESC c, ESC ( B, ESC 7 ...
-      | \x9b[0-?]*[\x20-/]*[@-~]?                # 8-bit CSI
-      | [\x90\x98\x9d\x9e\x9f][^\x1b\x07\x9c]*(?:\x9c|\x07|\x1b\\)?   # 8-bit string controls
-    )
-  | (?P<space>[\t\n\v\f\r\u2028\u2029]+)          # line breaks and tabs become one space
-  | (?P<invisible>[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069])   # bidi overrides: dropped
-  | (?P<control>[\x00-\x1f\x7f-\x9f])             # anything else: a visible replacement mark
-    """,
-    re.VERBOSE,
-)
-_NEEDS_CLEANING = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]"
-)
-
-
-def _replacement(match: re.Match[str]) -> str:
-    kind = match.lastgroup
-    if kind == "space":
-        return " "
-    if kind == "control":
-        return "\ufffd"
-    return ""
-
 
 def sanitize_cell(value: object) -> CellValue:
     """Make an untrusted cell value safe to draw.
