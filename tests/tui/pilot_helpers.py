@@ -24,7 +24,7 @@ def _busy(app: Any) -> bool:
     if any(getattr(screen, "query_pending", False) for screen in app.screen_stack):
         return True
     screen = app.screen
-    if any(table.is_loading for table in screen.query(VirtualTable)):
+    if any(table.is_loading or table.pages_pending for table in screen.query(VirtualTable)):
         return True
     # Private, on purpose: nothing public tells whether a DataTable has measured its new rows.
     return any(table._require_update_dimensions or table._updated_cells for table in screen.query(DataTable))

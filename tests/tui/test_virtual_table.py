@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from arterm.tui.widgets import Column, VirtualTable
-from arterm.tui.widgets.virtual_table import sanitize_cell
+from arterm.tui.widgets.virtual_table import Row, sanitize_cell
 from .pilot_helpers import settle
 
 ROWS = 100_000
@@ -169,7 +169,7 @@ async def test_first_page_and_count(db_path: Path) -> None:
         assert f"{VISIBLE} " in lines[VISIBLE][:9]  # the last visible line is row id 29
         assert "…" not in "".join(lines)  # no placeholder left
         # Never the whole table: small LIMIT/OFFSET pages only, all off the event loop.
-        assert provider.fetches and all(limit == 200 for _, limit in provider.fetches)
+        assert provider.fetches and all(limit == 200 for _, limit in provider.fetches)  # (at mount: whole pages)
         assert sum(limit for _, limit in provider.fetches) <= 600
         assert threading.get_ident() not in provider.threads
         highlighted = app.of_type(VirtualTable.RowHighlighted)
@@ -274,6 +274,52 @@ async def test_enter_posts_row_selected(db_path: Path) -> None:
         assert [(event.key, event.index) for event in selected] == [(3, 2)]
         assert selected[0].table is app.query_one(VirtualTable)
         assert selected[0].control is selected[0].table
+
+
+async def test_a_new_provider_paints_its_screenful_first_and_completes_the_page_after(db_path: Path) -> None:
+    app = TableApp(SqliteRows(db_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.query_one(VirtualTable)
+        loaded: list[tuple[bool, Row | None]] = []  # at Loaded: page pending? row 60 there?
+
+        def on_loaded(message: Message) -> None:
+            if isinstance(message, VirtualTable.Loaded):
+                loaded.append((table.pages_pending, table.get_cached_row(60)))
+
+        table.message_signal.subscribe(table, on_loaded, immediate=True)
+        cliente = SqliteRows(db_path, "Cliente 00%")  # 9,996 rows
+        table.set_provider(cliente)
+        await settle(pilot)
+        # First the rows on screen and a few more (what a keystroke waits for), then the whole page.
+        assert cliente.fetches == [(0, VISIBLE + 5), (0, 200)]
+        assert loaded == [(True, None)]  # the frame with the new rows did not wait for the rest
+        assert not table.pages_pending
+        assert table.get_cached_row(60) == (64, ("64", "Cliente 000064", "XAXX00006400", "5,068.16"))
+        assert "Cliente 000007" in screen_lines(app)[4] and "…" not in "".join(screen_lines(app))
+
+
+async def test_row_count_changes_resize_the_scrollbar_without_a_layout(db_path: Path) -> None:
+    app = TableApp(SqliteRows(db_path, "Zeta %"))  # 3 rows: no scrollbar
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.query_one(VirtualTable)
+        assert not table.show_vertical_scrollbar
+        table.set_provider(SqliteRows(db_path))
+        await settle(pilot)
+        assert table.show_vertical_scrollbar  # appeared: that one is a layout
+        assert table.vertical_scrollbar.window_virtual_size == ROWS + 1
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.scroll_offset.y == table.max_scroll_y > 0
+        table.set_provider(SqliteRows(db_path, "Cliente 00%"))
+        await settle(pilot)
+        assert table.vertical_scrollbar.window_virtual_size == 9_996 + 1
+        assert table.scroll_offset.y == 0 and table.max_scroll_y == 9_996 + 1 - table.scrollable_content_region.height
+        table.set_provider(SqliteRows(db_path, "Zeta %"))
+        await settle(pilot)
+        assert not table.show_vertical_scrollbar
+        assert "Zeta 99000" in screen_lines(app)[3]
 
 
 async def test_switching_provider_updates_rows_and_drops_stale_results(db_path: Path) -> None:

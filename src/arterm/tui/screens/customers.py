@@ -23,6 +23,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
@@ -60,6 +62,15 @@ class SearchBox(OrderedInput):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "customers.key.open", id="customers.open_from_search"),
     ]
+
+    # Every typed character widens the input's text, and Textual declares ``virtual_size`` with
+    # ``layout=True`` on every widget: each keystroke laid out and redrew the whole screen before
+    # its query had even started. The box has a fixed width and no scrollbar, so a repaint of the
+    # box is enough (its horizontal scroll limit is read from ``virtual_size`` when it scrolls).
+    virtual_size = Reactive(Size(0, 0), layout=False)
+
+    def watch_virtual_size(self) -> None:
+        self.scroll_x = self.validate_scroll_x(self.scroll_x)  # text deleted while scrolled
 
 
 class CustomerTable(VirtualTable):

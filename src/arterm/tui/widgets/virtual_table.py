@@ -39,6 +39,7 @@ from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -180,6 +181,7 @@ class _DataLoaded(Message, bubble=False):
         count: int,
         pages: dict[int, list[_PreparedRow]],
         keep_cursor: bool,
+        partial: frozenset[int] = frozenset(),
     ) -> None:
         super().__init__()
         self.generation = generation
@@ -187,6 +189,7 @@ class _DataLoaded(Message, bubble=False):
         self.count = count
         self.pages = pages
         self.keep_cursor = keep_cursor
+        self.partial = partial
 
 
 class _PageLoaded(Message, bubble=False):
@@ -212,6 +215,11 @@ class _LoadError(Message, bubble=False):
 _instance_ids = _counter(1)
 
 _NO_HIGHLIGHT = object()
+
+FIRST_LOAD_EXTRA = 5
+"""Rows loaded beyond the bottom of the screen before a new provider's first paint."""
+COMPLETE_AFTER = 0.05
+"""Seconds after that paint when the rest of its page is fetched."""
 
 
 @dataclass
@@ -371,6 +379,17 @@ class VirtualTable(ScrollView, can_focus=True):
 
         error: Exception
 
+    # Textual declares ``virtual_size`` with ``layout=True`` on every widget: a new row count laid
+    # out and redrew the whole screen (~10 ms of every keystroke at 100k customers), although the
+    # table's own size does not depend on it. Only its scrollbars do: ``_scroll_update`` (what the
+    # layout pass would call) resizes them, and a scrollbar that appears or goes away still asks
+    # for a layout itself (``show_vertical_scrollbar`` is a layout reactive).
+    virtual_size = Reactive(Size(0, 0), layout=False)
+
+    def watch_virtual_size(self) -> None:
+        self._scrollbar_changes.clear()
+        self._scroll_update(self.virtual_size)
+
     # ------------------------------------------------------------------ construction
 
     def __init__(
@@ -425,6 +444,9 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pages: OrderedDict[int, list[_PreparedRow]] = OrderedDict()
         self._in_flight: set[int] = set()
         self._failed_pages: set[int] = set()
+        # Pages loaded only up to the end of the screen (a new provider's first load): completed
+        # shortly after they are painted.
+        self._partial: set[int] = set()
         self._highlighted: object = _NO_HIGHLIGHT
         self._window_check_scheduled = False
         self._started = False  # set in on_mount; loads requested before that start there
@@ -465,6 +487,11 @@ class VirtualTable(ScrollView, can_focus=True):
     def is_loading(self) -> bool:
         """True while a new provider (or a refresh) is being loaded."""
         return self._loading
+
+    @property
+    def pages_pending(self) -> bool:
+        """True while pages are being fetched or a first page is still to be completed."""
+        return bool(self._in_flight or (self._partial - self._failed_pages))
 
     def get_cached_row(self, index: int) -> Row | None:
         """The row at `index` (key and values as the provider returned them) if it is loaded."""
@@ -532,7 +559,7 @@ class VirtualTable(ScrollView, can_focus=True):
                 self._generation,
                 provider,
                 top,
-                max(1, self._visible_rows),
+                self._visible_rows,  # 0: not laid out yet
                 keep_cursor,
             ),
             name="count + first page",
@@ -550,13 +577,24 @@ class VirtualTable(ScrollView, can_focus=True):
             total = max(0, int(provider.count()))
             if generation != self._generation:
                 return  # superseded while counting: skip the fetch
+            size = self._page_size
+            # Only the rows the screen shows (and a few more) before the first paint; the rest of
+            # the page is fetched right after (a keystroke's query: 100 rows -> ~40). Whole pages
+            # when the table has no height yet (its first load, at mount).
+            end = top + visible + FIRST_LOAD_EXTRA if visible else None
+            visible = max(1, visible)
             top = max(0, min(top, total - visible))
             pages: dict[int, list[_PreparedRow]] = {}
+            partial: set[int] = set()
             if total:
-                size = self._page_size
+                end = min(total, end or (top + visible - 1) // size * size + size)
                 for page in range(top // size, (min(total, top + visible) - 1) // size + 1):
-                    pages[page] = self._prepare(provider.fetch(page * size, size))
-            message: Message = _DataLoaded(generation, provider, total, pages, keep_cursor)
+                    start = page * size
+                    limit = min(size, end - start)
+                    pages[page] = self._prepare(provider.fetch(start, limit))
+                    if limit < size and start + len(pages[page]) < total:
+                        partial.add(page)
+            message: Message = _DataLoaded(generation, provider, total, pages, keep_cursor, frozenset(partial))
         except Exception as error:  # noqa: BLE001 - reported to the app as LoadFailed
             message = _LoadError(generation, None, error)
         self._post_from_thread(message)
@@ -614,6 +652,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._row_count = message.count
         self._pages.clear()
         self._pages.update(sorted(message.pages.items()))
+        self._partial = set(message.partial)
         self._in_flight.clear()
         self._strip_cache.clear()
         self.virtual_size = Size(self._total_width, message.count + 1)
@@ -624,7 +663,9 @@ class VirtualTable(ScrollView, can_focus=True):
             self._cursor_row = 0
             self.scroll_to(y=0, animate=False, force=True)
         self.refresh()
-        self._ensure_window()
+        self._ensure_window(complete=False)
+        if self._partial:  # once this frame is out
+            self.set_timer(COMPLETE_AFTER, self._ensure_window)
         self.post_message(self.Loaded(self, message.count))
         self._check_highlight()
 
@@ -636,6 +677,7 @@ class VirtualTable(ScrollView, can_focus=True):
         page = message.page
         self._in_flight.discard(page)
         self._pages[page] = message.rows
+        self._partial.discard(page)
         self._pages.move_to_end(page)
         self._evict_pages()
         first = page * self._page_size
@@ -667,15 +709,17 @@ class VirtualTable(ScrollView, can_focus=True):
         size = self._page_size
         needed = (self._visible_rows + 2 * self._prefetch_margin) // size + 2
         while len(self._pages) > max(self._cache_pages, needed):
-            self._pages.popitem(last=False)
+            page, _ = self._pages.popitem(last=False)
+            self._partial.discard(page)
 
     @property
     def _prefetch_margin(self) -> int:
         """Rows beyond each edge of the screen that should already be loaded."""
         return max(2 * self._visible_rows, self._page_size // 4)
 
-    def _ensure_window(self) -> None:
-        """Request the pages on screen first, then those within the prefetch margin."""
+    def _ensure_window(self, *, complete: bool = True) -> None:
+        """Request the pages on screen first, then those within the prefetch margin (and the rest
+        of partly loaded pages, unless ``complete`` is false)."""
         self._window_check_scheduled = False
         if self._shown_provider is None or not self._row_count or not self._started:
             return
@@ -689,10 +733,14 @@ class VirtualTable(ScrollView, can_focus=True):
             max(0, top - margin) // size, min(last_row, top + visible - 1 + margin) // size + 1
         )
         for page in (*on_screen, *nearby):
-            self._request_page(page)
+            self._request_page(page, complete=complete)
+        if complete:
+            for page in list(self._partial):  # scrolled away since: complete them all the same
+                self._request_page(page)
 
-    def _request_page(self, page: int) -> None:
-        if page in self._pages or page in self._in_flight or page in self._failed_pages:
+    def _request_page(self, page: int, *, complete: bool = True) -> None:
+        loaded = page in self._pages and not (complete and page in self._partial)
+        if loaded or page in self._in_flight or page in self._failed_pages:
             return
         provider = self._shown_provider
         if provider is None:
