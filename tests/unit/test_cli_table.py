@@ -103,3 +103,13 @@ def test_amount_formats_refuse_floats_and_bools() -> None:
     for bad in (1.5, True, Decimal(1)):
         with pytest.raises(TypeError):
             fmt_amount(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_wide_characters_wrap_by_cells(color: bool) -> None:
+    name = "東京商事 大阪物産 名古屋貿易"
+    lines = list(table(("C1", name, "MXN", "1.00", "0.00"), cell_styles={3: "red"}).lines(width=50, color=color))
+    if not color:
+        assert all(cell_len(line) <= 50 for line in lines) and len(lines) > 7, lines
+    names = "".join(line.split("│")[2] for line in lines if line.startswith("│"))
+    assert "".join(names.split()) == "".join(name.split())  # every character, none cut
