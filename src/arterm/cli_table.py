@@ -116,20 +116,8 @@ class PlainTable:
             codes = ";".join(_SGR[s] for s in name.split())
             return f"\x1b[{codes}m{text}\x1b[0m"
 
-        right = [j == "right" for j in self.justify]
-
         def row_lines(cells: Sequence[str], border: str, row_style: str, cell_styles: dict[int, str] | None) -> Iterator[str]:
-            if not (row_style or cell_styles) or not color:  # the common case: one line, no style
-                parts = []
-                for i, cell in enumerate(cells):
-                    n = len(cell) if cell.isascii() else cell_len(cell)
-                    if n > w[i]:
-                        break  # wraps: the general case below
-                    fill = w[i] + len(cell) - n  # str.ljust counts characters, not cells
-                    parts.append(cell.rjust(fill) if right[i] else cell.ljust(fill))
-                else:
-                    yield f"{border} " + f" {border} ".join(parts) + f" {border}"
-                    return
+            """Any row: measured in cells, wrapped, styled cell by cell."""
             wrapped = [_wrap(c, w[i]) if self.justify[i] != "right" else [c] for i, c in enumerate(cells)]
             for n in range(max(len(x) for x in wrapped)):
                 parts = []
