@@ -43,7 +43,7 @@ from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ...domain.text import _NEEDS_CLEANING, _UNSAFE, _replacement
+from ...domain.text import _NEEDS_CLEANING, _UNSAFE, _replacement, printable
 
 if TYPE_CHECKING:
     from textual.geometry import Region
@@ -122,10 +122,7 @@ def sanitize_cell(value: object) -> CellValue:
             position = match.end()
         cleaned.append_text(value[position:])
         return cleaned
-    text = "" if value is None else value if isinstance(value, str) else str(value)
-    if _NEEDS_CLEANING.search(text):
-        text = _UNSAFE.sub(_replacement, text)
-    return text
+    return printable("" if value is None else value if isinstance(value, str) else str(value))
 
 
 def _fit_plain(value: str, width: int, align: str) -> str:
@@ -383,7 +380,8 @@ class VirtualTable(ScrollView, can_focus=True):
     # out and redrew the whole screen (~10 ms of every keystroke at 100k customers), although the
     # table's own size does not depend on it. Only its scrollbars do: ``_scroll_update`` (what the
     # layout pass would call) resizes them, and a scrollbar that appears or goes away still asks
-    # for a layout itself (``show_vertical_scrollbar`` is a layout reactive).
+    # for a layout itself (``show_vertical_scrollbar`` is a layout reactive). (The search box does
+    # the same: ``screens.customers.SearchBox``. A shared mixin would change Textual's CSS bases.)
     virtual_size = Reactive(Size(0, 0), layout=False)
 
     def watch_virtual_size(self) -> None:
