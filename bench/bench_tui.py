@@ -16,7 +16,9 @@ What is measured (all with the real ``ArtermApp`` and screens, on the real SQLit
 * page-down: ``pagedown`` key until the next frame showing the new window (includes waiting for
   Textual's frame clock), and the work alone (action + rendering the whole window).
 * profile open: Enter on a highlighted customer until the profile's header shows its data
-  (``CustomerScreen``: name, balances) and until the first frame after that.
+  (``CustomerScreen``: name, balances) and until the first frame after that. 21 customers one
+  after the other; the first builds the profile screen and is reported apart, the next 20 reuse
+  it (the screen is kept after it closes: ``screens/customer.py`` ``open_profile``).
 * cold start: the real ``arterm`` entry point in a subprocess under a pseudo-terminal (120x40,
   TERM=xterm-256color). Time from spawning the process to the first output containing the screen
   (first paint: the "Clientes" title) and to the output containing "100,000 clientes" (the count,
@@ -232,7 +234,8 @@ async def run_headless(path: Path) -> dict[str, list[float]]:
         header_frame: list[float] = []
         header_cpu: list[float] = []
         for word in ("garcia", "ferreteria", "lopez", "maya", "hernandez", "sa de cv", "peña", "ramirez",
-                     "mart", "xaxx"):
+                     "mart", "xaxx", "gomez", "servicios", "torres", "flores", "c00777", "cruz", "reyes", "moreno",
+                     "morales", "jimenez", "diaz"):
             screen.search.value = word
             await frame_when(lambda: not screen.query_pending and table.provider.query.text == word)
             await pilot.pause(0.2)
@@ -248,9 +251,11 @@ async def run_headless(path: Path) -> dict[str, list[float]]:
             app.pop_screen()
             await frame_when(lambda: app.screen is screen and not screen.query_pending)
             await pilot.pause(0.2)
-        results["profile open: Enter -> header data applied"] = header
-        results["profile open: Enter -> header painted (frame)"] = header_frame
-        results["  CPU time per profile open"] = header_cpu
+        # The first profile of a session builds the screen; later ones reuse it (kept screen).
+        results["first profile of the session: Enter -> header painted (frame)"] = header_frame[:1]
+        results["profile open: Enter -> header data applied"] = header[1:]
+        results["profile open: Enter -> header painted (frame)"] = header_frame[1:]
+        results["  CPU time per profile open"] = header_cpu[1:]
     db.dispose()
     results["bench process peak RSS (headless app; MB)"] = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
     return results

@@ -31,6 +31,7 @@ from arterm.tui.app import ArtermApp
 from arterm.tui.screens.customer import CustomerScreen
 from arterm.tui.widgets import VirtualTable
 from arterm.tui.widgets.tabs import TAB_IDS, ProfileTable
+from arterm.tui.widgets.tabs.balances import TextGrid
 from .pilot_helpers import settle
 
 TODAY = date(2026, 11, 28)
@@ -286,9 +287,9 @@ async def test_balances_tab_aging_payments_and_rep_pending(led: Ledger) -> None:
             balances = {b.currency: b for b in customer_balances(s, [led.cid], as_of=TODAY, include_zero=True)}
             summary = {t.currency: t for t in P.payment_summary(s, led.cid, as_of=TODAY)}
             rep = P.rep_pending(s, led.cid, as_of=TODAY)
-        aging = screen.query_one("#aging-table", DataTable)
-        assert [cell_text(c.label) for c in aging.columns.values()] == ["Antigüedad", "MXN", "USD"]
-        got = {r[0]: r[1:] for r in datatable_rows(aging)}
+        aging = screen.query_one("#aging-table", TextGrid)
+        assert aging.header == ("Antigüedad", "MXN", "USD")
+        got = {r[0]: list(r[1:]) for r in aging.rows}
         assert list(got) == ["Vigente", "1-30 días", "31-60 días", "61-90 días", "91-120 días", "Más de 120 días",
                              "Vencido", "Total", "Saldo a favor"]
         keys = ["current", "1-30", "31-60", "61-90", "91-120", "120+"]
@@ -298,14 +299,14 @@ async def test_balances_tab_aging_payments_and_rep_pending(led: Ledger) -> None:
         assert got["1-30 días"][0] == "$1,000.00 MXN"  # NV-1, due 31/10: 28 days
         assert got["31-60 días"][0] == "$3,800.00 MXN"  # A-2, due 15/10: 44 days
         assert got["Total"] == [money(balances["MXN"].total), "$500.00 USD"]
-        received = {r[0]: r[1] for r in datatable_rows(screen.query_one("#received-table", DataTable))}
+        received = {r[0]: r[1] for r in screen.query_one("#received-table", TextGrid).rows}
         mxn = summary["MXN"]
         assert (mxn.count_30, mxn.count_90, mxn.count_ytd) == (1, 2, 3)
         assert received["Últimos 30 días"] == "$2,000.00 MXN (1 pago)"
         assert received["Últimos 90 días"] == "$3,740.00 MXN (2 pagos)"
         assert received["En el año"] == "$15,340.00 MXN (3 pagos)"
         assert received["Último pago"] == "20/11/2026"
-        recent = datatable_rows(screen.query_one("#recent-table", DataTable))
+        recent = screen.query_one("#recent-table", TextGrid).rows
         assert [r[0] for r in recent] == ["20/11/2026", "20/10/2026", "10/08/2026"]
         rep_rows = datatable_rows(screen.query_one("#rep-table", DataTable))
         # C-10 (PPD, paid 20/10 by direct debit) is late; A-2 (paid 20/11) is due on 05/12.
@@ -313,6 +314,23 @@ async def test_balances_tab_aging_payments_and_rep_pending(led: Ledger) -> None:
         assert rep_rows == [["20/10/2026", "$1,740.00 MXN", "05/11/2026", "23 días de atraso"],
                             ["20/11/2026", "$2,000.00 MXN", "05/12/2026", "faltan 7 días"]]
         assert plain(screen.query_one("#rep-title", Static)) == "REP pendientes: 2"
+
+
+def test_text_grid_pads_aligns_cuts_and_shows_cells_literally() -> None:
+    from rich.text import Text
+
+    from arterm.tui.widgets.tabs.balances import grid_text
+
+    text = grid_text([Text("A"), Text("Amount")],
+                     [[Text("[bold]x[/]"), Text("$1.00", style="red")], [Text("long name"), Text("$100.00")]],
+                     [("left", 6), ("right", 0)])
+    assert text.plain.split("\n") == [
+        " A        Amount ",
+        " [bold…    $1.00 ",  # markup is text; a cell wider than its column's limit is cut
+        " long …  $100.00 ",
+    ]
+    assert any(span.style == "bold" for span in text.spans)  # the header
+    assert any(span.style == "red" and text.plain[span.start:span.end] == "$1.00" for span in text.spans)
 
 
 async def test_number_keys_switch_tabs_and_each_list_matches_the_database(led: Ledger) -> None:
@@ -525,8 +543,8 @@ async def test_language_switch_relabels_everything(led: Ledger) -> None:
         assert by_ref["A-2"][:5] == ["Invoice", "A-2", "2026-09-15", "2026-10-15", "Overdue 44 d"]
         # hidden tabs too: a built one (Balances) is relabelled, one never shown has no widgets
         # yet and is built in the new language when it is first shown
-        aging = screen.query_one("#aging-table", DataTable)
-        assert [r[0] for r in datatable_rows(aging)][:2] == ["Current", "1-30 days"]
+        aging = screen.query_one("#aging-table", TextGrid)
+        assert [r[0] for r in aging.rows][:2] == ["Current", "1-30 days"]
         assert not screen.query("#activity-table")
         painted = screen_text(app)
         assert "Payment" in painted and "Statement" in painted  # footer bindings
@@ -569,17 +587,17 @@ async def test_reload_after_a_ledger_change(led: Ledger) -> None:
         screen = await open_profile(pilot, led.cid)
         for key in ("2", "5", "1"):  # load Activity and Payments, come back to Balances
             await show(pilot, key)
-        aging = screen.query_one("#aging-table", DataTable)
-        assert {r[0]: r[1] for r in datatable_rows(aging)}["Vencido"] == "$4,800.00 MXN"
+        aging = screen.query_one("#aging-table", TextGrid)
+        assert {r[0]: r[1] for r in aging.rows}["Vencido"] == "$4,800.00 MXN"
         with led.db.write() as s:
             new_payment = L.record_payment(s, actor="ana", customer_id=led.cid, amount="1000", paid_on=TODAY,
                                            forma_pago="03", reference="SPEI 2811")
         screen.reload()
         await settle(pilot)
         # oldest due first: A-2 (3,800 due 15/10) takes the 1,000
-        assert {r[0]: r[1] for r in datatable_rows(aging)}["Vencido"] == "$3,800.00 MXN"
+        assert {r[0]: r[1] for r in aging.rows}["Vencido"] == "$3,800.00 MXN"
         assert "$3,800.00 MXN" in plain(screen.query_one("#profile-totals", Static))
-        received = {r[0]: r[1] for r in datatable_rows(screen.query_one("#received-table", DataTable))}
+        received = {r[0]: r[1] for r in screen.query_one("#received-table", TextGrid).rows}
         assert received["Últimos 30 días"] == "$3,000.00 MXN (2 pagos)"
         await show(pilot, "2")
         first_key, first = rows(screen.query_one("#activity-table", ProfileTable))[0]
@@ -766,7 +784,7 @@ async def test_hidden_tabs_are_built_when_first_shown(led: Ledger) -> None:
         screen = await open_profile(pilot, led.cid)
         built = {tab.id: tab.ready for tab in screen.query("ProfileTab")}
         assert built == {tab_id: tab_id == "balances" for tab_id in TAB_IDS}
-        assert screen.query_one("#aging-table", DataTable).row_count > 0
+        assert screen.query_one("#aging-table", TextGrid).rows
         assert not screen.query("#sales-table")
         await show(pilot, "3")
         sales = screen.query_one("#sales-table", ProfileTable)

@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from .. import i18n
 from ..config import Settings
-from .base import describe_error, show_error  # noqa: F401  (describe_error: re-exported)
+from .base import KEPT_PROFILE, describe_error, show_error  # noqa: F401  (describe_error: re-exported)
 from .commands import CustomerCommands, screen_commands
 from .idle_gc import IdleCollector
 
@@ -143,7 +143,17 @@ class ArtermApp(App[None]):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
                               events.Paste)):
             self.idle_gc.input_seen()
+            if isinstance(event, (events.Key, events.MouseDown)):
+                self._show_pending_profile()
         await super().on_event(event)
+
+    def _show_pending_profile(self) -> None:
+        """A key or click right after Enter on a customer belongs to the profile being opened:
+        show it now, before the key is handled (screens/customer.py ``open_profile``)."""
+        if KEPT_PROFILE in self._installed_screens:
+            kept = self._installed_screens[KEPT_PROFILE]
+            if getattr(kept, "show_pending", False):
+                kept.show_now()  # type: ignore[union-attr]
 
     @work(thread=True, exclusive=True, group="open-database", exit_on_error=False)
     def _open_database(self) -> None:
@@ -184,6 +194,10 @@ class ArtermApp(App[None]):
     def apply_keymap(self, keymap: dict[str, str]) -> None:
         """Remap bindings by id (``[ui] keymap``); keeps the footer's palette key in step."""
         self.set_keymap(keymap)
+        # ``set_keymap`` tells the screen only once the app is mounted; the footer rebuilds only
+        # when told (widgets/footer.py), so tell every screen now.
+        for screen in self.screen_stack:
+            screen.refresh_bindings()
         palette = keymap.get("command_palette")
         if palette:
             self.COMMAND_PALETTE_BINDING = self._normalize_keymap({"p": palette})["p"].split(",")[0]

@@ -112,6 +112,11 @@ class Translated(ReportsWorkerErrors):
         return out
 
 
+# The name the profile screen is installed under while it is kept for the next customer
+# (screens/customer.py ``open_profile``; the app shows it early when a key comes first).
+KEPT_PROFILE = "arterm-kept-profile"
+
+
 class BaseScreen(Translated, Screen[Any]):
     _resumed_before = False
 

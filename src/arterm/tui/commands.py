@@ -40,10 +40,10 @@ def screen_commands(app: App[Any], screen: Screen[Any]) -> Iterable[SystemComman
 
 
 def open_customer(app: App[Any], customer_id: int) -> None:
-    """Push the customer's profile (imported lazily: the profile screen is heavier than the list)."""
-    from .screens.customer import CustomerScreen
+    """Show the customer's profile (imported lazily: the profile screen is heavier than the list)."""
+    from .screens.customer import open_profile
 
-    app.push_screen(CustomerScreen(customer_id))
+    open_profile(app, customer_id)
 
 
 class CustomerCommands(Provider):

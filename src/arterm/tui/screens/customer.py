@@ -22,20 +22,54 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Static, TabbedContent
 from textual.worker import Worker
 
 from ...domain.errors import NotFound
 from ...queries.balances import Balance, customer_balances
 from ...queries.customers import CustomerDetail, customer_detail
-from ..base import BaseScreen, clean, literal
+from ..base import KEPT_PROFILE, BaseScreen, clean, literal
 from ..widgets.footer import ArtermFooter
 from ..widgets.tabs import PROFILE_TABS, TAB_IDS, ProfileTab
 from ..widgets.tabs._base import Fmt, fmt_for, report_worker_error
-from ..widgets.tabs.balances import BalancesTab
+from ..widgets.tabs.balances import BalancesData, BalancesTab, read_balances
 from ..widgets.tabs.sales import SalesTab
 
 DOCUMENT_TABS = ("sales", "credit_notes")
+
+# A kept screen is shown once its header and first tab have their data, or after this long.
+SHOW_DEADLINE = 0.08
+
+
+def open_profile(app: Any, customer_id: int) -> None:
+    """Show a customer's profile.
+
+    The first profile of a session is built as any screen. When it closes it is kept (installed,
+    still mounted) and forgets its customer; the next open gives it the new customer and pushes it
+    once the header and the Balances tab have their data (``SHOW_DEADLINE`` at most). Composing,
+    mounting and styling the screen's widgets, and a first frame showing "loading", were most of
+    an open's cost (bench/README-tui.md). A profile opened while the kept one is on the stack
+    (the palette's "go to customer" from a profile) is a new screen, removed when it closes.
+    """
+    kept = kept_profile(app)
+    if kept is not None and kept not in app.screen_stack and kept.is_attached:
+        kept.show_customer(customer_id)
+        return
+    screen = CustomerScreen(customer_id)
+    if kept is None:
+        app.install_screen(screen, KEPT_PROFILE)
+    app.push_screen(screen)
+
+
+def kept_profile(app: Any) -> CustomerScreen | None:
+    """The profile screen kept for the next customer, if one was built."""
+    try:
+        screen = app.get_screen(KEPT_PROFILE)
+    except KeyError:
+        return None
+    return screen if isinstance(screen, CustomerScreen) else None
 
 
 def identity_text(detail: CustomerDetail, fmt: Fmt) -> Text:
@@ -158,6 +192,14 @@ class CustomerScreen(BaseScreen):
         self._reload_on_resume = False
         self._missing = False
         self._header_shown = False  # on_mount has run: header data can be painted as it arrives
+        # Kept screen (``open_profile``): waiting for data before being pushed again.
+        self._waiting_for: set[str] = set()
+        self._show_timer: Timer | None = None
+        self._styled_at = -1  # the app's CSS generation when this screen was last on the stack
+        self._lang_shown = ""
+        self._on_stack = False  # pushed (and showing its customer) until popped
+        self._forgetting = False  # closed, emptying itself (``_forget``)
+        self._next_customer: int | None = None  # asked for while it was emptying
 
     # ------------------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -171,9 +213,117 @@ class CustomerScreen(BaseScreen):
         yield ArtermFooter(compact=True)
 
     def on_mount(self) -> None:
+        self._on_stack = True
+        self.app.screen_change_signal.subscribe(self, self._screen_changed, immediate=True)
         self._header_shown = True
+        self._lang_shown = self.lang
         self._paint_header()  # the data if it already arrived, else "loading"
         self.active_tab.ensure_loaded()
+
+    # ------------------------------------------------------------------------------ kept for the next customer
+    @property
+    def show_pending(self) -> bool:
+        """Given a new customer, not pushed yet (waiting for its data)."""
+        return self._show_timer is not None
+
+    def show_customer(self, customer_id: int) -> None:
+        """Read another customer into this kept screen (off the stack, emptied when it was closed)
+        and push it when the header and the first tab have their data."""
+        if self._forgetting:  # closed a moment ago and still emptying: right after that
+            self._next_customer = int(customer_id)
+            return
+        app = self.app
+        self.customer_id = int(customer_id)
+        self.detail, self.balances, self._missing = None, (), False
+        self._reload_on_resume = False
+        for tab in self.query(ProfileTab):
+            tab.customer_id = self.customer_id
+        if self._lang_shown != self.lang:  # the language changed while the screen was closed
+            self.apply_language()
+        self._paint_header()
+        # Textual restyles a screen on every push; this one is styled already unless the theme or
+        # CSS changed while it was off the stack (``App.refresh_css`` only restyles the stack).
+        self._resumed_before = self._styled_at != app._css_update_count
+        self._waiting_for = {"header", TAB_IDS[0]}
+        if self._show_timer is not None:
+            self._show_timer.stop()
+        self._show_timer = app.set_timer(SHOW_DEADLINE, self.show_now, name="profile-show")
+        self._read_header_and_balances(self.customer_id)
+
+    @work(thread=True, exclusive=True, group="profile-header", exit_on_error=False)
+    def _read_header_and_balances(self, customer_id: int) -> None:
+        """The header and the Balances tab of a kept screen in one read: what it waits for."""
+        app = self.app
+        try:
+            data = read_balances(app, customer_id)
+        except NotFound:
+            app.call_from_thread(self._show_missing, customer_id)
+            return
+        app.call_from_thread(self._show_header_and_balances, data)
+
+    def _show_header_and_balances(self, data: BalancesData) -> None:
+        self.query_one(BalancesTab).show_data(data)
+        self._show_header(data.detail, data.balances)
+
+    def show_now(self) -> None:
+        """Push the kept screen now (its data arrived, the deadline passed, or a key was pressed:
+        keys typed right after Enter belong to the profile)."""
+        if self._show_timer is None:
+            return
+        self._show_timer.stop()
+        self._show_timer = None
+        self._waiting_for.clear()
+        self._on_stack = True
+        self.app.push_screen(self)
+
+    def tab_data_shown(self, tab: ProfileTab) -> None:
+        self._data_arrived(tab.TAB_ID)
+
+    def _data_arrived(self, part: str) -> None:
+        if self._show_timer is not None:
+            self._waiting_for.discard(part)
+            if not self._waiting_for:
+                self.show_now()
+
+    def _screen_changed(self, _screen: Screen[Any]) -> None:
+        """Called at once when a screen is pushed or popped: closed means emptied before anything
+        else runs (Escape and Enter on another customer may come in one read)."""
+        app = self.app
+        if self._on_stack and self not in app.screen_stack:
+            self._on_stack = False
+            if kept_profile(app) is self:
+                self._forgetting = True
+                # An app worker: a screen that fails to empty removes itself, which would cancel its own.
+                app.run_worker(self._forget(), group="profile-forget", exit_on_error=False)
+
+    async def _forget(self) -> None:
+        """Closed, and kept for the next customer: nothing of this one may show there."""
+        try:
+            await self._empty()
+        except BaseException:
+            # Not reusable: remove it (the next profile is a new screen), then report the error.
+            self.app.uninstall_screen(self)
+            await self.remove()
+            raise
+        finally:
+            self._forgetting = False
+        customer_id, self._next_customer = self._next_customer, None
+        if customer_id is not None:
+            self.show_customer(customer_id)
+
+    async def _empty(self) -> None:
+        self._styled_at = self.app._css_update_count
+        self._lang_shown = self.lang
+        self.detail, self.balances, self._missing = None, (), False
+        self._reload_on_resume = False
+        self.tabs.active = TAB_IDS[0]
+        # Focus where a new screen starts (the tab bar, the first focusable widget) now rather than
+        # when the screen is pushed again: focusing restyles the tab bar (~5 ms of the next open).
+        self.set_focus(None)
+        self._update_auto_focus()
+        self._paint_header()
+        for tab in self.query(ProfileTab):
+            await tab.forget()
 
     @property
     def tabs(self) -> TabbedContent:
@@ -187,28 +337,37 @@ class CustomerScreen(BaseScreen):
         return self.query_one(f"#{tab_id}", ProfileTab)
 
     # ------------------------------------------------------------------------------ loading
-    @work(thread=True, exclusive=True, group="profile-header", exit_on_error=False)
     def load_header(self) -> None:
+        self._read_header(self.customer_id)
+
+    @work(thread=True, exclusive=True, group="profile-header", exit_on_error=False)
+    def _read_header(self, customer_id: int) -> None:
         app = self.app
         try:
             with app.database().read() as s:
-                detail = customer_detail(s, self.customer_id)
-                balances = customer_balances(s, [self.customer_id], as_of=app.today(),
+                detail = customer_detail(s, customer_id)
+                balances = customer_balances(s, [customer_id], as_of=app.today(),
                                              limits=tuple(app.settings.aging_buckets), include_zero=True)
         except NotFound:
-            app.call_from_thread(self._show_missing)
+            app.call_from_thread(self._show_missing, customer_id)
             return
         app.call_from_thread(self._show_header, detail, tuple(balances))
 
     def _show_header(self, detail: CustomerDetail, balances: tuple[Balance, ...]) -> None:
+        if detail.id != self.customer_id:  # read for the customer this kept screen showed before
+            return
         self.detail, self.balances, self._missing = detail, balances, False
         if self._header_shown:  # else on_mount paints it
             self._paint_header()
+        self._data_arrived("header")
 
-    def _show_missing(self) -> None:
+    def _show_missing(self, customer_id: int) -> None:
+        if customer_id != self.customer_id:
+            return
         self._missing = True
         if self._header_shown:
             self._paint_header()
+        self._data_arrived("header")
 
     def _paint_header(self) -> None:
         header = self.query_one(ProfileHeader)

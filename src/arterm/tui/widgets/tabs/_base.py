@@ -256,6 +256,24 @@ class ProfileTab(TabPane):
     def mark_stale(self) -> None:
         self.stale = True
 
+    async def forget(self) -> None:
+        """Forget the customer shown: the profile screen is kept for the next customer.
+
+        The widgets go (with whatever they showed, the cursor, a half-typed value) and are built
+        again, for the next customer, the first time the tab is shown. Subclasses that keep the
+        widgets (the first tab) clear what they show instead."""
+        self.workers.cancel_node(self)  # a tab being built, a page being read: their results are dropped
+        self.loaded = self.stale = False
+        self._after_build = []
+        self.ready = self._wanted = False
+        await self.remove_children()
+
+    def data_shown(self) -> None:
+        """Tell the screen this tab's data is on it (a kept screen waits for it before showing)."""
+        shown = getattr(self.screen, "tab_data_shown", None)
+        if shown is not None:
+            shown(self)
+
     def load(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -4,9 +4,10 @@ the REPs still owed."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -44,6 +45,20 @@ class BalancesData:
     rep_count: int
 
 
+def read_balances(app: Any, customer_id: int) -> BalancesData:
+    """Everything the tab shows, in one read (call from a worker thread). Raises ``NotFound``."""
+    as_of = app.today()
+    limits = tuple(app.settings.aging_buckets)
+    with app.database().read() as s:
+        detail = customer_detail(s, customer_id)
+        balances = customer_balances(s, [customer_id], as_of=as_of, limits=limits, include_zero=True)
+        received = profile.payment_summary(s, customer_id, as_of=as_of)
+        recent = lists.list_payments(s, customer_id, limit=RECENT_LIMIT)
+        rep = profile.rep_pending(s, customer_id, as_of=as_of, limit=REP_LIMIT)
+        rep_count = profile.count_rep_pending(s, customer_id)
+    return BalancesData(as_of, limits, detail, tuple(balances), received, tuple(recent), tuple(rep), rep_count)
+
+
 def parse_terms(text: str) -> int | None:
     """Days typed by the operator, or None when it is not a whole number from 0 to 365."""
     match = _TERMS.fullmatch(text or "")
@@ -68,6 +83,68 @@ def rep_time_left(days_left: int, fmt: Fmt) -> Text:
     if days_left == 0:
         return Text(fmt.tr("profile.rep.today"), style=fmt.alert)
     return Text(fmt.trn("profile.rep.late", -days_left), style=fmt.alert)
+
+
+class TextGrid(Static):
+    """A small read-only table drawn as one text: columns padded to their widest cell.
+
+    The Balances tab's three summaries used ``DataTable``s, which render and cache every cell
+    apart; redrawing them was the largest part of showing a profile again (bench/README-tui.md).
+    ``header`` and ``rows`` keep the plain texts shown (what the tests read)."""
+
+    DEFAULT_CSS = """
+    TextGrid {
+        height: auto;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+
+    def show(self, columns: Sequence[tuple[str | Text, str, int]], rows: Sequence[Sequence[str | Text]]) -> None:
+        """``columns``: (label, "left" | "right", max width or 0); ``rows``: one cell per column."""
+        head = [_text(label) for label, _, _ in columns]
+        body = [[_text(cell) for cell in row] for row in rows]
+        self.header = tuple(t.plain for t in head)
+        self.rows = tuple(tuple(t.plain for t in row) for row in body)
+        self.update(grid_text(head, body, [(align, limit) for _, align, limit in columns]))
+
+    def clear(self) -> None:
+        self.header, self.rows = (), ()
+        self.update("")
+
+
+def _text(value: str | Text) -> Text:
+    return value.copy() if isinstance(value, Text) else Text(value)
+
+
+def grid_text(header: list[Text], rows: list[list[Text]], columns: Sequence[tuple[str, int]]) -> Text:
+    """Header (bold) and rows, each cell padded by one space on each side, amounts aligned right."""
+    lines = [header, *rows]
+    widths = []
+    for index, (_, limit) in enumerate(columns):
+        width = max(line[index].cell_len for line in lines)
+        widths.append(min(width, limit) if limit else width)
+    out = Text(end="", no_wrap=True, overflow="ellipsis")
+    for number, line in enumerate(lines):
+        if number:
+            out.append("\n")
+        for cell, width, (align, _) in zip(line, widths, columns, strict=True):
+            if cell.cell_len > width:
+                cell.truncate(width, overflow="ellipsis")
+            if number == 0:
+                cell.stylize("bold")
+            pad = " " * (width - cell.cell_len)
+            out.append(" ")
+            if align == "right":
+                out.append(pad)
+            out.append_text(cell)
+            if align != "right":
+                out.append(pad)
+            out.append(" ")
+    return out
 
 
 def _fit_height(table: DataTable) -> None:
@@ -116,12 +193,12 @@ class BalancesTab(ProfileTab):
                     yield Label("", id="terms-hint")
                 yield Static("", id="terms-message")
                 yield Static("", id="aging-title", classes="section-title")
-                yield DataTable(id="aging-table", cursor_type="none", zebra_stripes=False, show_cursor=False)
+                yield TextGrid(id="aging-table")
             with Vertical(id="balances-right"):
                 yield Static("", id="received-title", classes="section-title")
-                yield DataTable(id="received-table", cursor_type="none", show_cursor=False)
+                yield TextGrid(id="received-table")
                 yield Static("", id="recent-title", classes="section-title")
-                yield DataTable(id="recent-table", cursor_type="none", show_cursor=False)
+                yield TextGrid(id="recent-table")
                 yield Static("", id="rep-title", classes="section-title")
                 yield DataTable(id="rep-table", cursor_type="row")
                 yield Static("", id="rep-more", classes="muted")
@@ -130,8 +207,6 @@ class BalancesTab(ProfileTab):
         self.when_ready(self._set_up)
 
     def _set_up(self) -> None:
-        for table_id in ("aging-table", "received-table", "recent-table"):
-            self.query_one(f"#{table_id}", DataTable).can_focus = False
         self._relabel_static()
 
     # -- loading ------------------------------------------------------------------------------
@@ -141,27 +216,42 @@ class BalancesTab(ProfileTab):
     @work(thread=True, exclusive=True, group="profile-balances", exit_on_error=False)
     def _load_data(self) -> None:
         app = self.app
-        customer_id = self.customer_id
-        as_of = app.today()
-        limits = tuple(app.settings.aging_buckets)
-        with app.database().read() as s:
-            detail = customer_detail(s, customer_id)
-            balances = customer_balances(s, [customer_id], as_of=as_of, limits=limits, include_zero=True)
-            received = profile.payment_summary(s, customer_id, as_of=as_of)
-            recent = lists.list_payments(s, customer_id, limit=RECENT_LIMIT)
-            rep = profile.rep_pending(s, customer_id, as_of=as_of, limit=REP_LIMIT)
-            rep_count = profile.count_rep_pending(s, customer_id)
-        data = BalancesData(as_of, limits, detail, tuple(balances), received, tuple(recent), tuple(rep), rep_count)
-        app.call_from_thread(self._show, data)
+        data = read_balances(app, self.customer_id)
+        app.call_from_thread(self.show_data, data)
 
-    def _show(self, data: BalancesData) -> None:
+    def show_data(self, data: BalancesData) -> None:
+        """Show what ``read_balances`` read (dropped when it is another customer's)."""
+        if data.detail.id != self.customer_id:  # read for the customer this (kept) screen showed before
+            return
+        self.loaded, self.stale = True, False
         self.data = data
+        self.query_one("#balances-columns").display = True
         terms = self.query_one(TermsInput)
         value = str(data.detail.payment_terms_days)
         if not terms.has_focus or terms.value == terms.saved_value:
             terms.value = value
         terms.saved_value = value
         self._render_data()
+        self.data_shown()
+
+    async def forget(self) -> None:
+        """Keep the widgets (the first tab is shown on every open), hide and forget what they show.
+
+        A read still running is not cancelled: ``show_data`` drops data of another customer. A save of
+        the terms still running completes (its message is dropped the same way)."""
+        self.loaded = self.stale = False
+        self.data = None
+        if not self.ready:
+            return
+        self._message = ("", {}, False)
+        self._render_message()
+        terms = self.query_one(TermsInput)
+        terms.saved_value = terms.value = ""
+        for grid in self.query(TextGrid):
+            grid.clear()
+        self.query_one("#rep-table", DataTable).clear(columns=True)
+        self.query_one("#balances-columns").display = False
+        self.query_one("#balances-right").scroll_home(animate=False)
 
     # -- drawing ------------------------------------------------------------------------------
     def apply_language(self) -> None:
@@ -186,79 +276,67 @@ class BalancesTab(ProfileTab):
         self._render_received(data, fmt)
         self._render_recent(data, fmt)
         self._render_rep(data, fmt)
-        for table in self.query(DataTable):
-            _fit_height(table)
+        _fit_height(self.query_one("#rep-table", DataTable))
 
     def _render_aging(self, data: BalancesData, fmt: Fmt) -> None:
-        table = self.query_one("#aging-table", DataTable)
-        table.clear(columns=True)
-        table.add_column(fmt.tr("profile.aging.bucket"), key="bucket")
-        for b in data.balances:
-            table.add_column(_right(b.currency), key=b.currency)
+        columns = [(fmt.tr("profile.aging.bucket"), "left", 0), *[(b.currency, "right", 0) for b in data.balances]]
+        rows: list[list[str | Text]] = []
         for bucket in aging_buckets(data.limits):
-            cells = []
+            cells: list[str | Text] = [bucket_label(bucket.key, fmt)]
             for b in data.balances:
                 cents = b.buckets.get(bucket.key, 0)
-                cells.append(_right(fmt.money(cents, b.currency), fmt.alert if cents and bucket.lo > 0 else ""))
-            table.add_row(bucket_label(bucket.key, fmt), *cells, key=bucket.key)
-        table.add_row(Text(fmt.tr("profile.total.overdue"), style="bold"),
-                      *[_right(fmt.money(b.overdue, b.currency), fmt.alert if b.overdue else "bold") for b in data.balances],
-                      key="overdue")
-        table.add_row(Text(fmt.tr("profile.total.total"), style="bold"),
-                      *[_right(fmt.money(b.total, b.currency), "bold") for b in data.balances], key="total")
-        table.add_row(fmt.tr("profile.total.credit"),
-                      *[_right(fmt.money(b.credit, b.currency)) for b in data.balances], key="credit")
+                cells.append(Text(fmt.money(cents, b.currency), style=fmt.alert if cents and bucket.lo > 0 else ""))
+            rows.append(cells)
+        rows.append([Text(fmt.tr("profile.total.overdue"), style="bold"),
+                     *[Text(fmt.money(b.overdue, b.currency), style=fmt.alert if b.overdue else "bold")
+                       for b in data.balances]])
+        rows.append([Text(fmt.tr("profile.total.total"), style="bold"),
+                     *[Text(fmt.money(b.total, b.currency), style="bold") for b in data.balances]])
+        rows.append([fmt.tr("profile.total.credit"), *[fmt.money(b.credit, b.currency) for b in data.balances]])
+        self.query_one("#aging-table", TextGrid).show(columns, rows)
 
     def _render_received(self, data: BalancesData, fmt: Fmt) -> None:
-        table = self.query_one("#received-table", DataTable)
-        table.clear(columns=True)
+        grid = self.query_one("#received-table", TextGrid)
+        title = self.query_one("#received-title", Static)
         if not data.received:
-            table.display = False
-            self.query_one("#received-title", Static).update(
-                f"{fmt.tr('profile.received.title')}: {fmt.tr('profile.received.none')}")
+            grid.clear()
+            grid.display = False
+            title.update(f"{fmt.tr('profile.received.title')}: {fmt.tr('profile.received.none')}")
             return
-        table.display = True
-        self.query_one("#received-title", Static).update(fmt.tr("profile.received.title"))
-        table.add_column(fmt.tr("profile.received.period"), key="period")
-        for t in data.received:
-            table.add_column(_right(t.currency), key=t.currency)
-
+        grid.display = True
+        title.update(fmt.tr("profile.received.title"))
         several = len(data.received) > 1  # side by side: the short form "(3)" keeps them on screen
 
-        def cell(cents: int, n: int, currency: str) -> Text:
+        def cell(cents: int, n: int, currency: str) -> str:
             if several:
-                return _right(fmt.tr("profile.received.short", amount=fmt.money(cents, currency), n=n))
-            return _right(fmt.trn("profile.received.count", n, amount=fmt.money(cents, currency)))
+                return fmt.tr("profile.received.short", amount=fmt.money(cents, currency), n=n)
+            return fmt.trn("profile.received.count", n, amount=fmt.money(cents, currency))
 
-        table.add_row(fmt.tr("profile.received.last30"), *[cell(t.last_30, t.count_30, t.currency) for t in data.received],
-                      key="last30")
-        table.add_row(fmt.tr("profile.received.last90"), *[cell(t.last_90, t.count_90, t.currency) for t in data.received],
-                      key="last90")
-        table.add_row(fmt.tr("profile.received.ytd"), *[cell(t.year_to_date, t.count_ytd, t.currency) for t in data.received],
-                      key="ytd")
-        table.add_row(fmt.tr("profile.received.last"), *[_right(fmt.day(t.last_paid_on)) for t in data.received],
-                      key="last")
+        columns = [(fmt.tr("profile.received.period"), "left", 0), *[(t.currency, "right", 0) for t in data.received]]
+        grid.show(columns, [
+            [fmt.tr("profile.received.last30"), *[cell(t.last_30, t.count_30, t.currency) for t in data.received]],
+            [fmt.tr("profile.received.last90"), *[cell(t.last_90, t.count_90, t.currency) for t in data.received]],
+            [fmt.tr("profile.received.ytd"), *[cell(t.year_to_date, t.count_ytd, t.currency) for t in data.received]],
+            [fmt.tr("profile.received.last"), *[fmt.day(t.last_paid_on) for t in data.received]],
+        ])
 
     def _render_recent(self, data: BalancesData, fmt: Fmt) -> None:
-        table = self.query_one("#recent-table", DataTable)
-        table.clear(columns=True)
+        grid = self.query_one("#recent-table", TextGrid)
         title = self.query_one("#recent-title", Static)
-        table.display = bool(data.recent)
+        grid.display = bool(data.recent)
         title.display = bool(data.recent)
-        table.add_column(fmt.tr("profile.col.date"), key="date")
-        table.add_column(_right(fmt.tr("profile.col.amount")), key="amount")
-        table.add_column(fmt.tr("profile.col.forma_pago"), key="forma_pago", width=20)
-        table.add_column(fmt.tr("profile.col.status"), key="status")
+        columns = [(fmt.tr("profile.col.date"), "left", 0), (fmt.tr("profile.col.amount"), "right", 0),
+                   (fmt.tr("profile.col.forma_pago"), "left", 20), (fmt.tr("profile.col.status"), "left", 0)]
+        rows: list[list[str | Text]] = []
         for p in data.recent:
             muted = fmt.muted if p.status in ("cancelled", "rejected") else ""
-            table.add_row(
+            rows.append([
                 fmt.day(p.paid_on),
-                _right(fmt.money(p.amount, p.currency), muted),
-                Text(f"{p.forma_pago} {fmt.tr(f'forma_pago.{p.forma_pago}')}", overflow="ellipsis", no_wrap=True,
-                     end=""),
-                Text(fmt.tr(f"status.{p.status}"), style=muted or ""),
-                key=str(p.id),
-            )
+                Text(fmt.money(p.amount, p.currency), style=muted),
+                f"{p.forma_pago} {fmt.tr(f'forma_pago.{p.forma_pago}')}",
+                Text(fmt.tr(f"status.{p.status}"), style=muted),
+            ])
+        grid.show(columns, rows)
 
     def _render_rep(self, data: BalancesData, fmt: Fmt) -> None:
         table = self.query_one("#rep-table", DataTable)
@@ -337,25 +415,29 @@ class BalancesTab(ProfileTab):
             return
         self._terms_message("profile.terms.saving")
         self.screen.set_focus(None)  # done typing: number and letter keys work the profile again
-        self._save_terms(days, data.detail.version if data is not None else None)
+        self._save_terms(days, data.detail.version if data is not None else None, self.customer_id)
 
     @work(thread=True, exclusive=True, group="profile-terms", exit_on_error=False)
-    def _save_terms(self, days: int, version: int | None) -> None:
+    def _save_terms(self, days: int, version: int | None, customer_id: int) -> None:
         app = self.app
         try:
             with app.database().write() as s:
-                ledger.set_payment_terms(s, actor=app.operator, customer_id=self.customer_id, days=days,
+                ledger.set_payment_terms(s, actor=app.operator, customer_id=customer_id, days=days,
                                          expected_version=version)
         except DomainError as exc:
-            app.call_from_thread(self._terms_failed, str(exc))
+            app.call_from_thread(self._terms_failed, str(exc), customer_id)
             return
-        app.call_from_thread(self._terms_saved, days)
+        app.call_from_thread(self._terms_saved, days, customer_id)
 
-    def _terms_failed(self, error: str) -> None:
+    def _terms_failed(self, error: str, customer_id: int) -> None:
+        if customer_id != self.customer_id:
+            return
         self._terms_message("profile.terms.error", error=True, error_text=error)
         self.post_message(self.Changed())  # someone else may have changed the customer: show it
 
-    def _terms_saved(self, days: int) -> None:
+    def _terms_saved(self, days: int, customer_id: int) -> None:
+        if customer_id != self.customer_id:  # saved; the (kept) screen shows another customer by now
+            return
         terms = self.query_one(TermsInput)
         terms.saved_value = terms.value = str(days)
         self._terms_message("profile.terms.saved", days=days)

@@ -86,6 +86,10 @@ class SalesTab(ListTab):
     def target(self, key: Hashable) -> tuple[str, int] | None:
         return ("document", key.id) if isinstance(key, lists.DocumentRow) else None
 
+    async def forget(self) -> None:
+        self.only_open = False
+        await super().forget()
+
     def action_toggle_open(self) -> None:
         self.only_open = not self.only_open
         self.loaded = True
