@@ -301,3 +301,29 @@ async def test_a_screen_that_fails_to_empty_is_not_kept(led: Ledger, monkeypatch
         fresh = await open_and_settle(pilot, led.other)
         assert fresh is not kept and kept_profile(app) is fresh  # a new screen, kept in its place
         assert OTHER in header(fresh)
+
+
+@pytest.mark.parametrize("where", ["search", "table"])
+async def test_enter_and_a_tab_key_in_one_read_open_the_profile_on_that_tab(led: Ledger, where: str) -> None:
+    """"Enter 5" typed fast, or arriving in one read over SSH: the profile opens on Payments and
+    the "5" does not end up in the search box. First the screen being built, then the kept one."""
+    app = make_app(led)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        customers = app.screen
+        assert isinstance(customers, CustomersScreen)
+        for customer_id, typed in ((led.cid, "nandu"), (led.other, "otro"), (led.cid, "nandu")):
+            customers.search.value = typed
+            await settle(pilot)
+            if where == "table":
+                customers.table.focus()
+                await settle(pilot)
+            assert customers.table.cursor_key == customer_id
+            app.post_message(events.Key("enter", None))
+            app.post_message(events.Key("5", "5"))
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, CustomerScreen) and screen.customer_id == customer_id
+            assert screen.tabs.active == "payments"
+            assert customers.search.value == typed
+            await back(pilot)

@@ -57,11 +57,21 @@ def column_layout(width: int) -> dict[str, int]:
 
 
 class SearchBox(OrderedInput):
-    """The search box: Enter opens the highlighted customer (shown in the footer)."""
+    """The search box: Enter opens the highlighted customer (shown in the footer).
+
+    Enter is a priority binding, run by the app as the key arrives. As an ordinary binding (or
+    the input's ``Submitted`` message) it ran from the box's own queue, after the app had already
+    handed the next keys to the box too: "Enter 5" typed fast (or arriving in one read over SSH)
+    opened the customer and left "5" in the search box instead of showing the Payments tab."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit", "customers.key.open", id="customers.open_from_search"),
+        Binding("enter", "open_match", "customers.key.open", id="customers.open_from_search", priority=True),
     ]
+
+    def action_open_match(self) -> None:
+        open_match = getattr(self.screen, "open_from_search", None)
+        if open_match is not None:
+            open_match()
 
     # Every typed character widens the input's text, and Textual declares ``virtual_size`` with
     # ``layout=True`` on every widget: each keystroke laid out and redrew the whole screen before
@@ -74,11 +84,18 @@ class SearchBox(OrderedInput):
 
 
 class CustomerTable(VirtualTable):
-    """The customers' `VirtualTable`, with its Enter binding translated."""
+    """The customers' `VirtualTable`, with its Enter binding translated; a priority binding, for
+    the same reason as the search box's."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "customers.key.open", id="customers.open_row"),
+        Binding("enter", "open_row", "customers.key.open", id="customers.open_row", priority=True),
     ]
+
+    def action_open_row(self) -> None:
+        key = self.cursor_key
+        open_customer = getattr(self.screen, "open_customer", None)
+        if key is not None and open_customer is not None:
+            open_customer(int(key))  # type: ignore[arg-type]
 
 
 class Chip(Static):
@@ -341,6 +358,10 @@ class CustomersScreen(BaseScreen):
     @on(Input.Submitted, "#customers-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.open_from_search()
+
+    def open_from_search(self) -> None:
+        """Enter in the search box: the highlighted match (the first one unless the cursor moved)."""
         if self.query_pending:
             self._open_when_loaded = True  # Enter right after typing: the first match of what was typed
         else:
