@@ -327,3 +327,32 @@ async def test_enter_and_a_tab_key_in_one_read_open_the_profile_on_that_tab(led:
             assert screen.tabs.active == "payments"
             assert customers.search.value == typed
             await back(pilot)
+
+
+async def test_keys_typed_after_enter_while_the_search_runs_go_to_the_profile(led: Ledger) -> None:
+    """A name, Enter and a tab number typed in one go (the search has not answered yet when
+    Enter comes): the first match opens on that tab; the number is not added to the search."""
+    app = make_app(led)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        customers = app.screen
+        assert isinstance(customers, CustomersScreen)
+        for customer_id, typed, tab_key, tab in ((led.cid, "nandu", "5", "payments"),
+                                                (led.other, "otro", "3", "sales")):
+            for char in typed:
+                app.post_message(events.Key(char, char))
+            app.post_message(events.Key("enter", None))
+            app.post_message(events.Key(tab_key, tab_key))
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, CustomerScreen) and screen.customer_id == customer_id
+            assert screen.tabs.active == tab
+            assert customers.search.value == typed and not customers.held_keys
+            await back(pilot)
+            customers.search.value = ""
+            await settle(pilot)
+        # Enter with nothing to open: the keys that followed are typed into the search box.
+        for key in ("z", "z", "z", "enter", "q"):
+            app.post_message(events.Key(key, None if key == "enter" else key))
+        await settle(pilot)
+        assert app.screen is customers and customers.search.value == "zzzq"

@@ -143,17 +143,17 @@ class ArtermApp(App[None]):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
                               events.Paste)):
             self.idle_gc.input_seen()
-            if isinstance(event, (events.Key, events.MouseDown)):
-                self._show_pending_profile()
+            if isinstance(event, events.Key):  # not a click: it would land on the profile's widgets
+                if self.profile_show_pending():
+                    # A key right after Enter on a customer belongs to the profile being opened:
+                    # show it now, before the key is handled (screens/customer.py ``open_profile``).
+                    self._installed_screens[KEPT_PROFILE].show_now()  # type: ignore[union-attr]
         await super().on_event(event)
 
-    def _show_pending_profile(self) -> None:
-        """A key or click right after Enter on a customer belongs to the profile being opened:
-        show it now, before the key is handled (screens/customer.py ``open_profile``)."""
-        if KEPT_PROFILE in self._installed_screens:
-            kept = self._installed_screens[KEPT_PROFILE]
-            if getattr(kept, "show_pending", False):
-                kept.show_now()  # type: ignore[union-attr]
+    def profile_show_pending(self) -> bool:
+        """The kept profile screen has a customer and waits for its data to be shown."""
+        kept = self._installed_screens.get(KEPT_PROFILE)
+        return bool(getattr(kept, "show_pending", False))
 
     @work(thread=True, exclusive=True, group="open-database", exit_on_error=False)
     def _open_database(self) -> None:

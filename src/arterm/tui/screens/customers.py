@@ -59,19 +59,16 @@ def column_layout(width: int) -> dict[str, int]:
 class SearchBox(OrderedInput):
     """The search box: Enter opens the highlighted customer (shown in the footer).
 
-    Enter is a priority binding, run by the app as the key arrives. As an ordinary binding (or
-    the input's ``Submitted`` message) it ran from the box's own queue, after the app had already
-    handed the next keys to the box too: "Enter 5" typed fast (or arriving in one read over SSH)
-    opened the customer and left "5" in the search box instead of showing the Payments tab."""
+    Enter goes through the screen's queue (``Input.Submitted``), after the changes typed before
+    it: the screen then knows whether the search for them is still running. Keys typed after
+    Enter are held until the screen has opened the profile (they are the profile's: "c00123
+    Enter 3" opens C00123 on its Sales tab) or found nothing to open (then they are typed)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_match", "customers.key.open", id="customers.open_from_search", priority=True),
+        Binding("enter", "submit", "customers.key.open", id="customers.open_from_search"),
     ]
 
-    def action_open_match(self) -> None:
-        open_match = getattr(self.screen, "open_from_search", None)
-        if open_match is not None:
-            open_match()
+    submitting = False  # Enter pressed, not yet handled by the screen
 
     # Every typed character widens the input's text, and Textual declares ``virtual_size`` with
     # ``layout=True`` on every widget: each keystroke laid out and redrew the whole screen before
@@ -82,13 +79,30 @@ class SearchBox(OrderedInput):
     def watch_virtual_size(self) -> None:
         self.scroll_x = self.validate_scroll_x(self.scroll_x)  # text deleted while scrolled
 
+    async def _on_key(self, event: events.Key) -> None:
+        screen = self.screen
+        if self.submitting or getattr(screen, "holding_keys", False):
+            event.stop()
+            event.prevent_default()
+            screen.held_keys.append(events.Key(event.key, event.character))  # type: ignore[attr-defined]
+            return
+        await super()._on_key(event)
+
+    async def action_submit(self) -> None:
+        self.submitting = True
+        await super().action_submit()
+
 
 class CustomerTable(VirtualTable):
-    """The customers' `VirtualTable`, with its Enter binding translated; a priority binding, for
-    the same reason as the search box's."""
+    """The customers' `VirtualTable`, with its Enter binding translated.
+
+    Enter opens the row at once rather than through ``RowSelected``: that message is handled
+    after the keys already queued behind Enter, so "Enter 5" lost its "5". Opened at once, the
+    "5" reaches the profile's bindings (an unhandled key ends at the app, which looks up the
+    bindings of the screen on top)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_row", "customers.key.open", id="customers.open_row", priority=True),
+        Binding("enter", "open_row", "customers.key.open", id="customers.open_row"),
     ]
 
     def action_open_row(self) -> None:
@@ -137,6 +151,9 @@ class CustomersScreen(BaseScreen):
         self._debounce: Timer | None = None
         self._last_query_at = 0.0
         self._open_when_loaded = False
+        # Keys typed after Enter while the search was still running: they belong to the profile
+        # about to open, not to the search box (the app holds them here; see ``holding_keys``).
+        self.held_keys: list[events.Key] = []
         self._restore_cursor: int | None = None
         self._last_error: str | None = None
         self._count_shown: tuple[str, bool] = ("", False)
@@ -299,7 +316,21 @@ class CustomersScreen(BaseScreen):
     def _search_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._open_when_loaded = False
+        self._release_held_keys()
         self._schedule_query()
+
+    @property
+    def holding_keys(self) -> bool:
+        """Enter was pressed before the search's results arrived: the search box holds the keys
+        that follow until the first match opens (see ``SearchBox``)."""
+        return self._open_when_loaded
+
+    def _release_held_keys(self) -> None:
+        """Hand the held keys back to the app, in order: to the profile that just opened, or to the
+        search box when nothing opened."""
+        held, self.held_keys = self.held_keys, []
+        for key in held:
+            self.app.post_message(events.Key(key.key, key.character))
 
     @on(VirtualTable.Loaded)
     def _table_loaded(self, event: VirtualTable.Loaded) -> None:
@@ -315,6 +346,7 @@ class CustomersScreen(BaseScreen):
         if self._open_when_loaded and not self.query_pending:
             self._open_when_loaded = False
             self._open_highlighted()
+            self._release_held_keys()
         provider = self.table.provider
         if isinstance(provider, CustomerRows) and provider.approximate:
             self._count_exactly(provider)
@@ -341,6 +373,7 @@ class CustomersScreen(BaseScreen):
 
         error = describe_error(event.error)
         self._open_when_loaded = False
+        self._release_held_keys()
         app: Any = self.app
         opening_failed = app.database_error is not None  # the app has said so already
         if error != self._last_error and not opening_failed:  # once per distinct failure, not per key
@@ -357,15 +390,14 @@ class CustomersScreen(BaseScreen):
     # ------------------------------------------------------------------------------ opening
     @on(Input.Submitted, "#customers-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.open_from_search()
-
-    def open_from_search(self) -> None:
         """Enter in the search box: the highlighted match (the first one unless the cursor moved)."""
+        event.stop()
+        self.search.submitting = False
         if self.query_pending:
             self._open_when_loaded = True  # Enter right after typing: the first match of what was typed
         else:
             self._open_highlighted()
+            self._release_held_keys()
 
     @on(VirtualTable.RowSelected)
     def _row_selected(self, event: VirtualTable.RowSelected) -> None:
