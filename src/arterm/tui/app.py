@@ -143,11 +143,11 @@ class ArtermApp(App[None]):
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
                               events.Paste)):
             self.idle_gc.input_seen()
-            if isinstance(event, events.Key):  # not a click: it would land on the profile's widgets
-                if self.profile_show_pending():
-                    # A key right after Enter on a customer belongs to the profile being opened:
-                    # show it now, before the key is handled (screens/customer.py ``open_profile``).
-                    self._installed_screens[KEPT_PROFILE].show_now()  # type: ignore[union-attr]
+            # A key right after Enter on a customer belongs to the profile being opened: show it
+            # now, before the key is handled (screens/customer.py ``open_profile``). Not a click:
+            # it would land on the profile's widgets.
+            if isinstance(event, events.Key) and self.profile_show_pending():
+                self._installed_screens[KEPT_PROFILE].show_now()  # type: ignore[union-attr]
         await super().on_event(event)
 
     def profile_show_pending(self) -> bool:
