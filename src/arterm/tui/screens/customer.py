@@ -193,7 +193,6 @@ class CustomerScreen(BaseScreen):
         self._missing = False
         self._header_shown = False  # on_mount has run: header data can be painted as it arrives
         # Kept screen (``open_profile``): waiting for data before being pushed again.
-        self._waiting_for: set[str] = set()
         self._show_timer: Timer | None = None
         self._styled_at = -1  # the app's CSS generation when this screen was last on the stack
         self._lang_shown = ""
@@ -234,17 +233,13 @@ class CustomerScreen(BaseScreen):
             return
         app = self.app
         self.customer_id = int(customer_id)
-        self.detail, self.balances, self._missing = None, (), False
-        self._reload_on_resume = False
         for tab in self.query(ProfileTab):
             tab.customer_id = self.customer_id
         if self._lang_shown != self.lang:  # the language changed while the screen was closed
             self.apply_language()
-        self._paint_header()
         # Textual restyles a screen on every push; this one is styled already unless the theme or
         # CSS changed while it was off the stack (``App.refresh_css`` only restyles the stack).
         self._resumed_before = self._styled_at != app._css_update_count
-        self._waiting_for = {"header", TAB_IDS[0]}
         if self._show_timer is not None:
             self._show_timer.stop()
         self._show_timer = app.set_timer(SHOW_DEADLINE, self.show_now, name="profile-show")
@@ -262,8 +257,11 @@ class CustomerScreen(BaseScreen):
         app.call_from_thread(self._show_header_and_balances, data)
 
     def _show_header_and_balances(self, data: BalancesData) -> None:
+        if data.detail.id != self.customer_id:
+            return
         self.query_one(BalancesTab).show_data(data)
         self._show_header(data.detail, data.balances)
+        self.show_now()
 
     def show_now(self) -> None:
         """Push the kept screen now (its data arrived, the deadline passed, or a key was pressed:
@@ -272,18 +270,8 @@ class CustomerScreen(BaseScreen):
             return
         self._show_timer.stop()
         self._show_timer = None
-        self._waiting_for.clear()
         self._on_stack = True
         self.app.push_screen(self)
-
-    def tab_data_shown(self, tab: ProfileTab) -> None:
-        self._data_arrived(tab.TAB_ID)
-
-    def _data_arrived(self, part: str) -> None:
-        if self._show_timer is not None:
-            self._waiting_for.discard(part)
-            if not self._waiting_for:
-                self.show_now()
 
     def _screen_changed(self, _screen: Screen[Any]) -> None:
         """Called at once when a screen is pushed or popped: closed means emptied before anything
@@ -359,7 +347,6 @@ class CustomerScreen(BaseScreen):
         self.detail, self.balances, self._missing = detail, balances, False
         if self._header_shown:  # else on_mount paints it
             self._paint_header()
-        self._data_arrived("header")
 
     def _show_missing(self, customer_id: int) -> None:
         if customer_id != self.customer_id:
@@ -367,7 +354,7 @@ class CustomerScreen(BaseScreen):
         self._missing = True
         if self._header_shown:
             self._paint_header()
-        self._data_arrived("header")
+        self.show_now()  # a kept screen waiting for this customer: nothing more will come
 
     def _paint_header(self) -> None:
         header = self.query_one(ProfileHeader)

@@ -268,12 +268,6 @@ class ProfileTab(TabPane):
         self.ready = self._wanted = False
         await self.remove_children()
 
-    def data_shown(self) -> None:
-        """Tell the screen this tab's data is on it (a kept screen waits for it before showing)."""
-        shown = getattr(self.screen, "tab_data_shown", None)
-        if shown is not None:
-            shown(self)
-
     def load(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -232,7 +232,6 @@ class BalancesTab(ProfileTab):
             terms.value = value
         terms.saved_value = value
         self._render_data()
-        self.data_shown()
 
     async def forget(self) -> None:
         """Keep the widgets (the first tab is shown on every open), hide and forget what they show.
