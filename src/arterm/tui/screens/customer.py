@@ -247,7 +247,8 @@ class CustomerScreen(BaseScreen):
 
     @work(thread=True, exclusive=True, group="profile-header", exit_on_error=False)
     def _read_header_and_balances(self, customer_id: int) -> None:
-        """The header and the Balances tab of a kept screen in one read: what it waits for."""
+        """The header and the Balances tab in one read (what a kept screen waits for; a reload
+        while Balances is shown)."""
         app = self.app
         try:
             data = read_balances(app, customer_id)
@@ -367,12 +368,17 @@ class CustomerScreen(BaseScreen):
 
     def reload(self) -> None:
         """Read the header and the visible tab again; the other tabs reload when next shown."""
-        self.load_header()
         active = self.active_tab
         for tab in self.query(ProfileTab):
             if tab is not active and tab.loaded:
                 tab.mark_stale()
-        active.reload()
+        if isinstance(active, BalancesTab) and active.ready:
+            # Balances shows the header's data too: one read for both.
+            active.loaded, active.stale = True, False
+            self._read_header_and_balances(self.customer_id)
+        else:
+            self.load_header()
+            active.reload()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_worker_error(self, event)  # Worker.StateChanged does not bubble to the app

@@ -152,7 +152,7 @@ class CustomersScreen(BaseScreen):
         self._last_query_at = 0.0
         self._open_when_loaded = False
         # Keys typed after Enter while the search was still running: they belong to the profile
-        # about to open, not to the search box (the app holds them here; see ``holding_keys``).
+        # about to open, not to the search box (the box holds them here; see ``SearchBox``).
         self.held_keys: list[events.Key] = []
         self._restore_cursor: int | None = None
         self._last_error: str | None = None
