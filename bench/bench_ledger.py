@@ -22,6 +22,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from _bytecode import prepare
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTERM = str(ROOT / ".venv" / "bin" / "arterm")
 
@@ -160,7 +162,10 @@ def main() -> None:
     ap.add_argument("--pg", default=os.environ.get("ARTERM_BENCH_PG_URL", ""))
     ap.add_argument("--cache", default="/tmp/arterm-bench")
     ap.add_argument("--skip-demo", action="store_true", help="skip the default-mix demo build timing")
+    ap.add_argument("--no-compile", action="store_true",
+                    help="do not compile src/ first (measure whatever bytecode is there; see _bytecode.py)")
     args = ap.parse_args()
+    print(prepare(compile_src=not args.no_compile))
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     results: list[tuple[str, str, str]] = []

@@ -51,6 +51,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from _bytecode import prepare
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -342,7 +344,10 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="use (or build) this database file")
     parser.add_argument("--cold-runs", type=int, default=5)
     parser.add_argument("--skip-headless", action="store_true")
+    parser.add_argument("--no-compile", action="store_true",
+                        help="do not compile src/ first (measure whatever bytecode is there; see _bytecode.py)")
     args = parser.parse_args()
+    print(prepare(compile_src=not args.no_compile))
 
     path = ensure_db(args.customers, args.db)
     print(f"database: {path} ({path.stat().st_size / 1e6:,.0f} MB); load average {os.getloadavg()[0]:.1f} "
