@@ -5,6 +5,8 @@ direct-debit charge, and the billing prompt when the app starts."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +24,7 @@ from arterm.config import ContractSettings, Settings, UiSettings
 from arterm.db import tables
 from arterm.db.engine import Database
 from arterm.ledger import billing as B
+from arterm.tui import app as app_module
 from arterm.tui.app import ArtermApp
 from arterm.tui.dialogs._form import FieldError
 from arterm.tui.dialogs.billing_prompt import BillingPrompt, maybe_bill_on_start
@@ -373,3 +376,63 @@ async def test_billing_on_start_never_or_always(book: Book, mode: str) -> None:
         billed = s.execute(sa.select(sa.func.count()).select_from(tables.document).where(
             tables.document.c.contract_id == book.plain)).scalar_one()
     assert billed == (4 if mode == "always" else 0)
+
+
+class _RecordingApp(ArtermApp):
+    """Records when the start-up billing check is started, against when the customers showed."""
+
+    CSS_PATH = str(Path(app_module.__file__).parent / "app.tcss")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.billing_started: list[float] = []
+
+    def run_worker(self, work: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("group") == "billing-on-start":
+            self.billing_started.append(time.perf_counter())
+        return super().run_worker(work, *args, **kwargs)
+
+
+async def test_billing_check_starts_once_after_the_customers_are_on_screen(
+        book: Book, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real start-up path (no fixed business date): the check waits for the first rows of
+    customers (it walks every contract's schedule in Python and used to compete with the start),
+    runs once, and asks. The customers' first page is held back until the test lets it through."""
+    from arterm.queries import customers as customer_queries
+
+    gate = threading.Event()
+    real_search = customer_queries.search_customers
+
+    def held_search(*args: Any, **kwargs: Any) -> Any:
+        assert gate.wait(10), "the test never released the first page"
+        return real_search(*args, **kwargs)
+
+    monkeypatch.setattr(customer_queries, "search_customers", held_search)
+    app = _RecordingApp(settings=Settings(ui=UiSettings(language="es"), contracts=ContractSettings("ask")),
+                        url=book.db.url, operator=ACTOR, database=book.db)  # today: the real date
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(20):
+            await pilot.pause(0.01)
+        customers = app.screen
+        assert customers.id == "customers"
+        assert customers.table.row_count == 0  # the first page is still held
+        assert app.billing_started == []
+        gate.set()
+        await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, BillingPrompt)
+        assert "facturas por emitir de 1 contratos" in prompt.message
+        assert app.screen_stack[-2] is customers
+        assert customers.table.row_count == 1
+        assert len(app.billing_started) == 1
+        await pilot.click("#billing-no")
+        await settle(pilot)
+        assert app.screen is customers
+        await pilot.press(*"zzz")  # another load of the table: no second check
+        await settle(pilot)
+        assert customers.table.row_count == 0
+        assert len(app.billing_started) == 1
+        assert app.screen is customers
+    with book.db.read() as s:  # "no": nothing billed
+        assert s.execute(sa.select(sa.func.count()).select_from(tables.document).where(
+            tables.document.c.contract_id == book.plain)).scalar_one() == 0

@@ -14,11 +14,14 @@ from arterm.domain.errors import DomainError
 from arterm.domain.schedule import (
     FREQUENCIES,
     Period,
+    _Schedule,
     add_months,
+    days_in_month,
     due_periods,
     next_billing_date,
     next_period,
     periods,
+    unbilled_periods,
 )
 
 D = date
@@ -418,3 +421,62 @@ def test_period_contains():
     assert D(2026, 1, 31) in p and D(2026, 1, 1) in p
     assert D(2026, 2, 1) not in p
     assert datetime(2026, 1, 5) not in p
+
+
+def test_days_in_month_matches_the_calendar():
+    for year in (*range(1, 30), *range(1896, 2105), *range(9970, 10000)):
+        for month in range(1, 13):
+            assert days_in_month(year, month) == calendar.monthrange(year, month)[1], (year, month)
+
+
+@given(
+    start=st.one_of(dates(), dates(9990, 9999), dates(1, 8)),
+    frequency=frequencies,
+    billing_day=billing_days,
+    end_after=st.one_of(st.none(), st.integers(0, 3000)),
+    count=st.one_of(st.none(), st.integers(1, 80)),
+)
+def test_walking_the_schedule_gives_each_period_as_random_access_does(start, frequency, billing_day, end_after,
+                                                                      count):
+    """``iter`` works each start out once (the previous period's end + 1 day); ``period(k)`` alone."""
+    end = None if end_after is None else min(date.max - timedelta(days=end_after), start) + timedelta(days=end_after)
+    schedule = _Schedule(start, frequency, billing_day, end, count)
+    walked = take(schedule.iter(), 120)
+    expected = []
+    for k in range(120):
+        p = schedule.period(k)
+        if p is None:
+            break
+        expected.append(p)
+        if p.end == date.max:
+            break
+    assert walked == expected
+
+
+@given(
+    start=dates(),
+    frequency=frequencies,
+    billing_day=billing_days,
+    end_after=st.one_of(st.none(), st.integers(0, 3000)),
+    count=st.one_of(st.none(), st.integers(1, 80)),
+    span=st.integers(-40, 4000),
+    billed_mask=st.lists(st.booleans(), max_size=200),
+    stray=st.lists(st.integers(-60, 4000), max_size=5),
+)
+def test_unbilled_periods_are_the_due_periods_not_billed(start, frequency, billing_day, end_after, count, span,
+                                                         billed_mask, stray):
+    """The fast walk (starts only, for billed periods) gives what filtering ``due_periods`` gives,
+    whatever was billed, including dates that are no period's start (a schedule edited later)."""
+    end = None if end_after is None else start + timedelta(days=end_after)
+    until = start + timedelta(days=span)
+    due = due_periods(start, frequency, until=until, billing_day=billing_day, end=end, count=count)
+    billed = {p.start for p, bit in zip(due, billed_mask) if bit} | {start + timedelta(days=d) for d in stray}
+    got = list(unbilled_periods(start, frequency, until=until, billed=billed, billing_day=billing_day, end=end,
+                                count=count))
+    assert got == [p for p in due if p.start not in billed]
+
+
+def test_unbilled_periods_until_near_date_max():
+    billed = {D(9999, 10, 1)}
+    got = list(unbilled_periods(D(9999, 9, 1), "monthly", until=D(9999, 12, 31), billed=billed))
+    assert [p.start for p in got] == [D(9999, 9, 1), D(9999, 11, 1), D(9999, 12, 1)]

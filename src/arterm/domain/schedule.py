@@ -72,8 +72,15 @@ class Period:
         return isinstance(day, date) and not isinstance(day, datetime) and self.start <= day <= self.end
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def days_in_month(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
+    # A table, not calendar.monthrange (which also works out the weekday): the billing check
+    # walks every period of every contract, ~3x faster.
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_DAYS[month]
 
 
 def add_months(d: date, months: int, *, day: int | None = None) -> date:
@@ -177,11 +184,26 @@ class _Schedule:
         return Period(k, start, end, billing)
 
     def iter(self) -> Iterator[Period]:
+        """``period(0)``, ``period(1)``, ... as long as they exist; each period's start is worked
+        out once (it is the previous period's end + 1 day)."""
+        try:
+            start = self.period_start(0)
+        except OverflowError:
+            return
         k = 0
-        while (p := self.period(k)) is not None:
-            yield p
-            if p.end == date.max:
+        while self.included(k, start):
+            try:
+                billing = self.billing_date(k, start)
+            except OverflowError:
                 return
+            try:
+                following: date | None = self.period_start(k + 1)
+            except OverflowError:
+                following = None
+            yield Period(k, start, date.max if following is None else following - _ONE_DAY, billing)
+            if following is None:
+                return
+            start = following
             k += 1
 
     def first_index_billed_after(self, after: date) -> int:
@@ -237,6 +259,47 @@ def due_periods(
             break
         result.append(p)
     return result
+
+
+def unbilled_periods(
+    start: date,
+    frequency: str,
+    *,
+    until: date,
+    billed: set[date] | frozenset[date],
+    billing_day: int | None = None,
+    end: date | None = None,
+    count: int | None = None,
+) -> Iterator[Period]:
+    """The periods of ``due_periods`` whose start is not in ``billed``, in order.
+
+    A billed period costs one date computation (its start), not a ``Period``: the start-up
+    billing check runs this for every contract, and nearly every period is billed.
+    """
+    schedule = _Schedule(start, frequency, billing_day, end, count)
+    _check_date(until, "until")
+    try:
+        last = schedule.first_index_billed_after(until)  # periods 0 .. last - 1 bill by ``until``
+    except OverflowError:  # ``until`` near date.max: walk the schedule instead
+        for p in schedule.iter():
+            if p.billing_date > until:
+                return
+            if p.start not in billed:
+                yield p
+        return
+    for k in range(last):
+        try:
+            period_start = schedule.period_start(k)
+        except OverflowError:
+            return
+        if not schedule.included(k, period_start):
+            return
+        if period_start in billed:
+            continue
+        period = schedule.period(k)
+        if period is None:
+            return
+        yield period
 
 
 def next_billing_date(

@@ -271,12 +271,22 @@ def unbilled_periods(contract: ContractInfo, billed: set[date], holds: Sequence[
     (``None``: any date), at most ``limit`` of them."""
     out: list[schedule.Period] = []
     forever = _open_from(holds)
+    if until is not None:  # billed periods skipped without building them (the start-up check)
+        for p in schedule.unbilled_periods(contract.start_date, contract.frequency, until=until, billed=billed,
+                                           billing_day=contract.billing_day, end=contract.end_date,
+                                           count=contract.periods):
+            if forever is not None and p.billing_date >= forever:
+                break  # billing dates only grow: every later period is held too
+            if is_held(p.billing_date, holds):
+                continue
+            out.append(p)
+            if limit is not None and len(out) >= limit:
+                break
+        return out
     for n, p in enumerate(contract.iter_periods()):
-        if until is not None and p.billing_date > until:
-            break
         if forever is not None and p.billing_date >= forever:
             break
-        if n > SCHEDULE_LIMIT and until is None:
+        if n > SCHEDULE_LIMIT:
             break
         if p.start in billed or is_held(p.billing_date, holds):
             continue

@@ -339,6 +339,7 @@ class CustomersScreen(BaseScreen):
             return  # a table being replaced
         self.loaded_at = time.perf_counter()
         self._last_error = None
+        self.app.customers_shown()  # type: ignore[attr-defined]
         if self._restore_cursor is not None:
             self.table.move_cursor(self._restore_cursor)
             self._restore_cursor = None
