@@ -524,6 +524,64 @@ async def test_credit_note_over_allocation_is_refused(led: Ledger) -> None:
         assert counts(led.db) == before
 
 
+async def test_credit_note_allocation_error_focuses_the_credits(led: Ledger) -> None:
+    """QA, in tmux: after "credits more than the note" the focus went to the issue date, so the
+    correction typed next replaced the date. The credits' first amount gets the focus."""
+    app = make_app(led.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = DocumentForm(led.customer, "credit_note")
+        await open_screen(pilot, form)
+        await type_into(pilot, "#line-1-desc", "Descuento")
+        await type_into(pilot, "#line-1-price", "1000")
+        await type_into(pilot, f"#credit-{led.a1}-amount", "1000")
+        await type_into(pilot, f"#credit-{led.a2}-amount", "1000")
+        await save(pilot)
+        assert list(errors(form)) == ["allocations"]
+        assert form.focused is form.query_one(f"#credit-{led.a1}-amount")
+        form.query_one(f"#credit-{led.a1}-amount", Input).value = ""
+        form.query_one("#line-1-desc", Input).value = ""
+        await pilot.pause()
+        await save(pilot)  # a line without description: the "lines" error goes to the lines
+        assert list(errors(form)) == ["line-1"]
+        assert form.focused is form.query_one("#line-1-desc")
+        form.query_one("#err-lines", FieldError).show(("form.err.refused", {"detail": "x"}))
+        form.show_errors({"lines": ("form.err.refused", {"detail": "x"})})
+        await pilot.pause()
+        assert form.focused is form.query_one("#line-1-desc")
+        assert form.query_one("#issue_date", Input).value == "28/11/2026"
+
+
+async def test_keys_typed_with_tab_or_enter_in_one_burst_go_to_the_next_field(led: Ledger) -> None:
+    """QA, in tmux: "3", Tab, "250" sent in one burst gave a quantity of 3250 (the keys after Tab
+    were already queued in the quantity field), and an invoice was saved with it."""
+    app = make_app(led.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = DocumentForm(led.customer, "invoice")
+        results = await open_screen(pilot, form)
+        await type_into(pilot, "#line-1-desc", "Serv")
+        form.query_one("#line-1-qty", Input).focus()
+        await pilot.pause()
+
+        def burst(*keys: str) -> None:
+            for name in keys:
+                app.post_message(events.Key(name, name if len(name) == 1 else None))
+
+        burst("3", "tab", "2", "5", "0", "enter", "0")
+        await settle(pilot)
+        values = [form.query_one(f"#line-1-{c}", Input).value for c in ("desc", "qty", "price", "tax")]
+        assert values == ["Serv", "3", "250", "0"]  # Enter moved on to the tax field
+        assert form.focused is form.query_one("#line-1-tax")
+        burst("shift+tab", "shift+tab", "shift+tab", "W", "o", "r", "k", "enter", "4")
+        await settle(pilot)
+        values = [form.query_one(f"#line-1-{c}", Input).value for c in ("desc", "qty", "price", "tax")]
+        assert values == ["Work", "4", "250", "0"]
+        assert form.focused is form.query_one("#line-1-qty")
+        await save(pilot)
+        assert len(results) == 1
+    doc = row(led.db, tables.document, results[0])
+    assert (doc.subtotal_cents, doc.tax_cents, doc.total_cents) == (100000, 0, 100000)
+
+
 # ------------------------------------------------------------------------------------ payment form
 def preview_rows(form: PaymentForm) -> list[tuple[str, ...]]:
     table = form.query_one("#preview", DataTable)

@@ -20,6 +20,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -196,9 +197,11 @@ class TButton(Button):
 class FieldError(Static):
     """The inline message under a field; hidden while there is nothing to say."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, focus: str | None = None) -> None:
         super().__init__("", id=f"err-{name}", classes="field-error")
         self.field = name
+        self.focus_within = focus
+        """Selector of what to focus when this message shows (default: this error's own row)."""
         self.message: Message | None = None
         self.display = False
 
@@ -266,6 +269,14 @@ class FormModal(BaseModal):
         Binding("ctrl+s", "save", "form.key.save", id="form_save"),
         Binding("escape", "cancel", "form.key.cancel", id="form_cancel"),
         LANGUAGE_BINDING,
+        # Moving between fields is a priority binding: the app runs it as it reads the key, so the
+        # keys typed after it go to the next field. As a plain binding it ran only once the key
+        # had gone through the field, and keys typed in the same burst (a fast typist, a paste, a
+        # slow SSH link) were already queued in the field being left: "3<Tab>250" in the
+        # quantity gave a quantity of 3250 (seen in tmux).
+        Binding("tab", "next_field", show=False, priority=True),
+        Binding("shift+tab", "previous_field", show=False, priority=True),
+        Binding("enter", "submit_field", show=False, priority=True),
     ]
     FIELD_ALIASES: dict[str, str] = {}
     """Ledger ``DomainError.field`` → this form's field name (spaces become underscores first)."""
@@ -307,12 +318,31 @@ class FormModal(BaseModal):
         event.stop()
         self.action_cancel()
 
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
+    def action_submit_field(self) -> None:
+        """Enter in a text field other than the last moves to the next field, at once (see
+        BINDINGS). Elsewhere Enter does what the focused widget does with it (a button presses,
+        a list chooses); on the last text field it goes through the field, after the keys typed
+        before it, and saves (``_submitted``)."""
+        focused = self.focused
+        if not isinstance(focused, Input) or self._is_last_input(focused):
+            raise SkipAction()
+        self.focus_next()
+
+    def _is_last_input(self, field: Input) -> bool:
+        inputs = [w for w in self.focus_chain if isinstance(w, Input)]
+        return bool(inputs) and field is inputs[-1]
+
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         """Enter moves to the next field; on the last field it saves."""
         event.stop()
-        inputs = [w for w in self.focus_chain if isinstance(w, Input)]
-        if inputs and event.input is inputs[-1]:
+        if self._is_last_input(event.input):
             self.action_save()
         else:
             self.focus_next()
@@ -361,7 +391,8 @@ class FormModal(BaseModal):
             if first is None and target.field != "form":
                 first = target
         if first is not None and first.parent is not None:
-            for widget in first.parent.query("Input, Select, Checkbox, TextArea"):
+            area = self.query_one(first.focus_within) if first.focus_within else first.parent
+            for widget in area.query("Input, Select, Checkbox, TextArea"):
                 if widget.focusable:
                     widget.focus()
                     break

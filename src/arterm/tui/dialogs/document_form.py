@@ -204,7 +204,7 @@ class DocumentForm(FormModal):
                 yield TLabel("form.col.amount", classes="col-amount")
             with Vertical(id="lines"):
                 yield self._new_line()
-            yield FieldError("lines")
+            yield FieldError("lines", focus="#lines")
             yield TLabel("form.document.line_keys", classes="line-tools")
             yield Static("", id="totals", classes="totals")
             if self.kind == "credit_note":
@@ -218,7 +218,7 @@ class DocumentForm(FormModal):
                 yield Vertical(id="credits")
                 yield TLabel("form.credit.none_open", id="credits-empty", classes="muted")
                 yield Static("", id="credit-summary", classes="credit-summary")
-                yield FieldError("allocations")
+                yield FieldError("allocations", focus="#credits")
 
     def _new_line(self) -> LineRow:
         self._serials += 1
