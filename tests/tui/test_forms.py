@@ -849,10 +849,21 @@ async def test_payment_dialog_cancels_the_payment(led: Ledger) -> None:
         await settle(pilot)
         assert app.screen is dialog
         assert "Cancelado" in text_of(dialog, "#pay-detail")
+        rep = text_of(dialog, "#pay-rep")  # QA: it still said "REP pendiente" with a deadline
+        assert "No requiere REP" in rep and "pendiente" not in rep
         await pilot.press("escape")
         await settle(pilot)
         assert results == [True]
-    assert row(led.db, tables.payment, led.payment).status == "cancelled"
+    pay = row(led.db, tables.payment, led.payment)
+    assert (pay.status, pay.rep_status) == ("cancelled", "not_required")
+    with led.db.write() as w:  # as an older arterm left it: cancelled, REP still "pending"
+        w.execute(tables.payment.update().where(tables.payment.c.id == led.payment).values(rep_status="pending"))
+    app = make_app(led.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = PaymentDialog(led.payment)
+        await open_screen(pilot, dialog)
+        rep = text_of(dialog, "#pay-rep")
+        assert "No requiere REP" in rep and "pendiente" not in rep
 
 
 # ------------------------------------------------------------------------------------ language, literal text

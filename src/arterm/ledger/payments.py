@@ -143,7 +143,10 @@ def cancel_payment(session: Connection, *, actor: str, payment_id: int, reason: 
     session.execute(
         T_PAY.update().where(T_PAY.c.id == payment_id).values(
             # a pending direct-debit charge that is called off was never money: it is rejected
-            status="rejected" if pay.status == "pending" else "cancelled", unapplied_cents=0, cancelled_on=on, cancel_reason=reason, version=T_PAY.c.version + 1
+            status="rejected" if pay.status == "pending" else "cancelled", unapplied_cents=0, cancelled_on=on, cancel_reason=reason, version=T_PAY.c.version + 1,
+            # no REP is owed for a payment that did not happen (an issued one keeps its UUID: it
+            # has to be cancelled at the SAT, which is the operator's business)
+            rep_status=sa.case((T_PAY.c.rep_status == "pending", "not_required"), else_=T_PAY.c.rep_status),
         )
     )
     log(pay.customer_id, "payment_cancelled", on_date=on, payment_id=payment_id, amount_cents=pay.amount_cents,
