@@ -110,6 +110,13 @@ def pause_gc() -> None:
     gc.disable()
 
 
+# The ledger's dates (ledger._base.check_date). A date option outside them is refused here: the
+# reports count days back and forward from it, and near date.min/date.max that overflowed
+# (`aging --as-of 0001-01-01`, `contracts bill --until 9999-12-31`).
+FIRST_DAY = date(1990, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
 def parse_day(value: str | None, lang: str = "es") -> date | None:
     if value is None:
         return None
@@ -117,9 +124,12 @@ def parse_day(value: str | None, lang: str = "es") -> date | None:
     from .i18n import parse_date
 
     try:
-        return parse_date(value, lang)
+        day = parse_date(value, lang)
     except DomainError as exc:
         raise click.BadParameter(str(exc)) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise click.BadParameter(f"{value!r} is out of range ({FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()})")
+    return day
 
 
 def run_write(ctx: Context, fn, /, **kwargs: Any) -> Any:  # type: ignore[no-untyped-def]
@@ -176,6 +186,23 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         load_all_commands()
         return super().list_commands(ctx)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """A database failure in any command (a read-only SQLite file, a dropped connection, a
+        database that cannot be opened) ends it with arterm's one-line message, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            # Only modules some command already imported: this keeps `arterm --help` light.
+            engine = sys.modules.get(f"{__package__}.db.engine")
+            migrate = sys.modules.get(f"{__package__}.db.migrate")
+            if engine is not None and isinstance(exc, engine.DatabaseError) or (
+                    migrate is not None and isinstance(exc, migrate.SchemaError)):
+                fail(str(exc))
+            sa_exc = sys.modules.get("sqlalchemy.exc")
+            if engine is not None and sa_exc is not None and isinstance(exc, sa_exc.DBAPIError):
+                fail(engine.database_error_message(exc))
+            raise
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

@@ -8,7 +8,7 @@ reporting nothing, cache included (``imp``)."""
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
@@ -565,6 +565,47 @@ def test_a_bad_file_in_a_batch_is_rejected_alone(db: Database, tmp_path: Path) -
     with db.read() as s:
         assert sorted(s.execute(sa.select(tables.document.c.cfdi_uuid)).scalars().all()) == [u(n) for n in range(1, 6)]
         assert s.execute(sa.select(sa.func.count()).select_from(tables.cfdi_file)).scalar_one() == 5
+
+
+def test_fecha_9999_is_rejected_alone_instead_of_stopping_the_import(db: Database, tmp_path: Path) -> None:
+    """Fecha 9999-12-31 made the due date (issue + terms) overflow: OverflowError, the whole batch lost."""
+    late = inv(2, terms="30 días").replace(b'Fecha="2024-03-01T10:00:00"', b'Fecha="9999-12-31T23:59:59"')
+    after_2100 = inv(3).replace(b'Fecha="2024-03-01T10:00:00"', b'Fecha="2100-12-20T10:00:00"')  # due 2101
+    credit = credit_note_xml([U(1)], uuid=U(4), customer=KIJ, amount=D("10.00"), issued_at=datetime(2024, 3, 2, 10)
+                             ).replace(b'Fecha="2024-03-02T10:00:00"', b'Fecha="9999-12-31T23:59:59"')
+    report = imp(db, tmp_path, inv(1), late, after_2100, credit, inv(5))
+    assert sorted(r for _p, r in report.rejected) == [
+        "Fecha 2100-12-20T10:00:00 is out of range: dates (and due dates) go up to 2100-12-31",
+        "Fecha 9999-12-31T23:59:59 is out of range: dates (and due dates) go up to 2100-12-31",
+        "Fecha 9999-12-31T23:59:59 is out of range: dates (and due dates) go up to 2100-12-31",
+    ]
+    assert report.imported == {"invoice": 2, "credit_note": 0, "payment": 0}
+    with db.read() as s:
+        assert sorted(s.execute(sa.select(tables.document.c.cfdi_uuid)).scalars().all()) == [u(1), u(5)]
+
+
+def test_rep_dated_in_the_future_is_rejected(db: Database, tmp_path: Path) -> None:
+    """``arterm pay`` refuses a future payment date; a REP with a future FechaPago was accepted, and its
+    9999-12-31 made ``show`` and ``rep pending`` crash computing the REP deadline."""
+    tomorrow = datetime.combine(date.today(), datetime.min.time()).replace(hour=12) + timedelta(days=1)
+    far = payment_xml([Payment(datetime(9999, 12, 31), [paid(1, "1000", "100")])], uuid=U(9), customer=KIJ, folio="9",
+                      issued_at=datetime(2024, 3, 20, 13))
+    soon = payment_xml([Payment(tomorrow, [paid(1, "1000", "100")])], uuid=U(10), customer=KIJ, folio="10",
+                       issued_at=datetime(2024, 3, 20, 13))
+    two = payment_xml([Payment(datetime(2024, 3, 20, 12), [paid(1, "1000", "100")]),
+                       Payment(datetime(2099, 1, 1), [paid(1, "900", "100")])],
+                      uuid=U(11), customer=KIJ, folio="11", issued_at=datetime(2024, 3, 20, 13))
+    report = imp(db, tmp_path, inv(1), far, soon, two, rep(12, paid(1, "1000", "250")))
+    assert sorted(r for _p, r in report.rejected) == [
+        f"FechaPago {tomorrow.isoformat()} is in the future",
+        "FechaPago 9999-12-31T00:00:00 is in the future",
+        "Pago 2: FechaPago 2099-01-01T00:00:00 is in the future",
+    ]
+    assert report.imported["payment"] == 1
+    assert [(p.rep_uuid, p.amount_cents) for p in payments(db)] == [(u(12), 25000)]
+    assert doc(db, 1).balance_cents == 75000
+    es = imp(db, tmp_path, rep(13, paid(1, "750", "1"), when=datetime(9999, 12, 31)), lang="es")
+    assert [r for _p, r in es.rejected] == ["FechaPago 9999-12-31T00:00:00 está en el futuro"]
 
 
 def test_a_file_failing_halfway_leaves_nothing_behind(db: Database, tmp_path: Path, monkeypatch) -> None:

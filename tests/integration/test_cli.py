@@ -243,6 +243,11 @@ INVALID_INVOICES = [
         (["--amount", "100", "--forma", "03"], 1, "a PPD invoice has forma de pago 99"),
         (["--amount", "0"], 1, "the document total must be greater than zero"),
         (["--amount", "abc"], 1, "not a valid amount"),
+        (["--amount", "1e14"], 1, "amount is too large"),
+        (["--amount", "1e27"], 1, "amount is too large"),  # was decimal.InvalidOperation
+        (["--amount", "1e30", "--tax-rate", "0"], 1, "amount is too large"),
+        (["--line", "x;1e14;1e14;0"], 1, "amount is too large"),
+        (["--amount", "100", "--currency", "USD", "--exchange-rate", "1e30"], 1, "is too large"),
         (["--amount", "100", "--currency", "MXN", "--exchange-rate", "17"], 1, "exchange rate of 1"),
         (["--amount", "100", "--uuid", "no-uuid"], 1, "is not a UUID"),
         (["--line", "solo descripción"], 2, "description;quantity;unit price"),
@@ -298,6 +303,10 @@ INVALID_PAYMENTS = [
         (["0"], "amount: must be greater than zero"),
         (["--", "-10"], "greater than zero"),
         (["diez"], "not a valid amount"),
+        (["1e14"], "amount: amount is too large"),
+        (["1e30"], "amount: amount is too large"),  # was decimal.InvalidOperation
+        (["--", "-1e27"], "amount: amount is too large"),
+        (["100", "--apply", "A-1=1e30"], "too large"),
         (["10", "--date", (TODAY + timedelta(days=3)).isoformat()], "is in the future"),
         (["10", "--forma", "99"], "not in the SAT catalog"),
         (["10", "--currency", "USD", "--apply", "A-1=10"], "A-1 is in MXN"),
@@ -792,6 +801,23 @@ def test_custom_buckets_from_config(portfolio: Cli, tmp_path: Path) -> None:
     assert "16-30" in table and "61-90" not in table
 
 
+def test_dates_outside_the_ledgers_range_are_refused_not_a_crash(run: Cli, db: Database) -> None:
+    """``aging --as-of 0001-01-01`` and ``contracts bill --until 9999-12-31`` overflowed (OverflowError)."""
+    ident = add_customer(run, "Fechas")
+    run.ok("invoice", ident, "--amount", "100", "--tax-rate", "0")
+    run.ok("contracts", "add", ident, "--amount", "100", "--frequency", "weekly", "--start", d(30))
+    before = counts(db)
+    for args in (["aging", "--as-of", "0001-01-01"], ["aging", "--as-of", "31/12/9999"], ["aging", "--as-of", "1989-12-31"],
+                 ["balance", ident, "--as-of", "0001-01-01"], ["contracts", "bill", "--until", "9999-12-31", "--dry-run"],
+                 ["contracts", "bill", "--until", "2101-01-01"], ["rep", "pending", "--as-of", "9999-12-31"],
+                 ["contracts", "list", "--as-of", "0001-01-01"]):
+        err = run.fail(*args, code=2)
+        assert "is out of range (1990-01-01 to 2100-12-31)" in err and "Traceback" not in err, (args, err)
+    assert counts(db) == before
+    assert run.json("aging", "--as-of", "1990-01-01", "--format", "json")["as_of"] == "1990-01-01"
+    assert run.ok("contracts", "bill", "--until", "2030-01-01", "--dry-run", "--json")
+
+
 def test_bad_config_is_a_clean_error(nodb: Cli, tmp_path: Path) -> None:
     run = nodb
     config = tmp_path / "arterm.toml"
@@ -836,6 +862,85 @@ def test_db_check_finds_a_broken_balance(run: Cli, db: Database) -> None:
     assert result.exit_code == 1
     assert f"document #{a1}: balance 1 but total 10000 − allocations 4000 = 6000" in result.stdout
     assert re.match(r"arterm: \d+ problem\(s\) found", result.stderr)
+
+
+def test_a_database_that_cannot_be_opened_is_a_clean_error(nodb: Cli, tmp_path: Path) -> None:
+    """Used to be raw SQLAlchemy tracebacks (DatabaseError, ArgumentError)."""
+    text = tmp_path / "x.txt"
+    text.write_bytes(b"not a database\n" * 100)
+    cases = [
+        (f"sqlite:///{text}", "arterm: cannot open database: file is not a database\n"),
+        ("garbage", "arterm: invalid database URL: use sqlite:///path or postgresql://user@host/name\n"),
+        ("sqlite+nodriver:///x.db", "arterm: invalid database URL: use sqlite:///path or postgresql://user@host/name\n"),
+        ("mysql:///x", "arterm: unsupported database 'mysql': use sqlite or postgresql\n"),
+        (f"sqlite:///{text}/sub/a.db", f"arterm: cannot open database: [Errno 20] Not a directory: '{text}/sub'\n"),
+    ]
+    for url, message in cases:
+        for args in (["balance", "a"], ["customer", "add", "--name", "X", "--rfc", "EKU9003173C9"], ["db", "upgrade"],
+                     ["db", "check"]):
+            assert nodb.fail("--db", url, *args, db=False) == message, (url, args)
+    assert text.read_bytes() == b"not a database\n" * 100
+    proc = script("--db", "garbage", "balance", "a")  # the installed entry point, too
+    assert (proc.returncode, proc.stdout) == (1, "") and proc.stderr.startswith("arterm: invalid database URL")
+
+
+def _read_only_counts(url: str) -> dict[str, int]:
+    database = Database(url, upgrade=False)
+    try:
+        return counts(database)
+    finally:
+        database.dispose()
+
+
+def test_writing_to_a_read_only_sqlite_database_is_a_clean_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    """``OperationalError: attempt to write a readonly database`` used to escape as a traceback. The
+    connections are made read-only with ``PRAGMA query_only`` (works as root, unlike file modes)."""
+    from sqlalchemy import event
+
+    import arterm.db.engine as engine_mod
+
+    url = f"sqlite:///{tmp_path / 'ro.db'}"
+    run = Cli(url, monkeypatch)
+    ident = add_customer(run, "Solo Lectura")
+    run.ok("invoice", ident, "--amount", "100", "--tax-rate", "0")
+    before = _read_only_counts(url)
+    real = engine_mod._sqlite_engine
+
+    def read_only(url: str, *, immediate: bool) -> sa.engine.Engine:
+        engine = real(url, immediate=immediate)
+        event.listen(engine, "connect", lambda dbapi_conn, _rec: dbapi_conn.execute("PRAGMA query_only = ON"))
+        return engine
+
+    monkeypatch.setattr(engine_mod, "_sqlite_engine", read_only)
+    assert run.ok("balance", ident, "--json")  # reading still works
+    for args in (["pay", ident, "10"], ["invoice", ident, "--amount", "5"], ["note", ident, "hola"],
+                 ["customer", "add", "--name", "Otro", "--rfc", "KIJ0906199R1"]):
+        assert run.fail(*args) == "arterm: database error: attempt to write a readonly database\n", args
+    monkeypatch.setattr(engine_mod, "_sqlite_engine", real)
+    assert _read_only_counts(url) == before
+
+
+def test_writing_to_an_immutable_sqlite_file_is_a_clean_error(tmp_path: Path) -> None:
+    """The QA case itself: ``chattr +i`` (root only, and only where the filesystem allows it)."""
+    import shutil
+
+    path = tmp_path / "immutable.db"
+    url = f"sqlite:///{path}"
+    database = Database(url)
+    with database.write() as s:
+        L.create_customer(s, actor=ACTOR, name="Inmutable", rfc="EKU9003173C9", identifier="IM-1")
+    database.dispose()
+    if os.geteuid() != 0 or not shutil.which("chattr") or subprocess.run(
+            ["chattr", "+i", str(path)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        proc = script("--db", url, "pay", "IM-1", "10")
+        assert (proc.returncode, proc.stdout) == (1, "")
+        assert proc.stderr == "arterm: database error: attempt to write a readonly database\n"
+        assert script("--db", url, "balance", "IM-1").returncode == 0
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
 
 
 def test_config_show_masks_secrets(nodb: Cli, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from arterm import ledger as L
@@ -17,6 +18,7 @@ from arterm.cfdi.generate import Customer, Line, PaidDocument, Payment, invoice_
 from arterm.cfdi.importer import import_paths
 from arterm.cli import cli
 from arterm.config import Settings
+from arterm.db import tables
 from arterm.db.engine import Database
 from arterm.queries.lists import rep_deadline
 from arterm.queries.rep import count_rep_pending, days_left, rep_pending
@@ -35,6 +37,9 @@ REP_UUID = "cccccccc-0000-4000-8000-000000000009"
     (date(2026, 11, 30), date(2026, 12, 5)),
     (date(2026, 12, 1), date(2027, 1, 5)),  # year end
     (date(2026, 12, 31), date(2027, 1, 5)),
+    (date(9999, 11, 30), date(9999, 12, 5)),
+    (date(9999, 12, 1), date.max),  # no year 10000: the last day instead of a ValueError
+    (date(9999, 12, 31), date.max),
 ])
 def test_deadline_is_the_5th_of_the_next_month(paid_on: date, deadline: date) -> None:
     assert rep_deadline(paid_on) == deadline
@@ -201,3 +206,23 @@ def test_cli_rep_pending_table_and_set(any_db_url: str) -> None:
 def test_cli_rep_pending_when_nothing_is_pending(any_db_url: str) -> None:
     code, out, _err = arterm(any_db_url, "rep", "pending")
     assert code == 0 and out.strip() == "Ningún pago espera su REP."
+
+
+def test_a_payment_stored_with_date_9999_does_not_break_show_or_rep_pending(any_db_url: str) -> None:
+    """Before the import refused future REPs, one dated 9999-12-31 was stored; its REP deadline (year
+    10000) made ``arterm show`` and ``arterm rep pending`` crash with a ValueError."""
+    db = Database(any_db_url)
+    ids = ledger(db)
+    with db.write() as s:
+        s.execute(sa.update(tables.payment).where(tables.payment.c.id == ids["november"])
+                  .values(paid_on=date(9999, 12, 31)))
+    with db.read() as s:
+        rows = rep_pending(s, as_of=date(2026, 11, 28))
+    db.dispose()
+    assert [(r.payment_id, r.deadline) for r in rows][-1] == (ids["november"], date.max)
+    code, out, _err = arterm(any_db_url, "rep", "pending", "--json", "--as-of", "2026-11-28")
+    assert code == 0 and json.loads(out)["payments"][-1]["deadline"] == "9999-12-31"
+    code, out, _err = arterm(any_db_url, "rep", "pending", "--as-of", "2026-11-28")
+    assert code == 0 and "REP pendientes: 3" in out
+    code, out, _err = arterm(any_db_url, "show", "A")
+    assert code == 0 and "Ñandú [bold]SA[/]" in out

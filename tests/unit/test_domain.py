@@ -132,6 +132,32 @@ def test_not_an_amount(value: object) -> None:
         to_cents(value)
 
 
+@pytest.mark.parametrize(
+    "value",
+    ["1e14", "1e27", "1e30", "-1e30", "1E+999999", "9" * 40, "1" + "0" * 28 + ".005", "$1e30 MXN",
+     Decimal("1e30"), Decimal("-1e27"), 10**40],
+)
+def test_huge_amounts_are_too_large_not_a_crash(value: object) -> None:
+    """``1e27``/``1e30`` used to escape as ``decimal.InvalidOperation`` from ``quantize``."""
+    for parse in (to_cents, positive_cents):
+        with pytest.raises(DomainError, match="amount: amount is too large"):
+            parse(value)
+
+
+def test_quantize_of_a_huge_product_is_too_large() -> None:
+    with pytest.raises(DomainError, match="line 1 amount: amount is too large"):
+        quantize(Decimal("9e14") * Decimal("9e14"), field="line 1 amount")
+
+
+def test_invoice_line_with_huge_quantity_times_price_is_refused() -> None:
+    from arterm.ledger.documents import LineInput, compute_line
+
+    with pytest.raises(DomainError, match="too large"):
+        compute_line(LineInput("x", "9e14", "9e14", "0"))
+    with pytest.raises(DomainError, match="too large"):
+        compute_line(LineInput("x", "1e30", "1", "0"))
+
+
 def test_amount_limits() -> None:
     with pytest.raises(DomainError, match="too large"):
         to_cents(10**13)

@@ -129,6 +129,7 @@ BATCH_FILES = 500
 SQLITE_CACHE_KIB = 64 * 1024  # per write connection while importing (SQLite's default is 2 MiB)
 _CENT = Decimal("0.01")
 _ONE = Decimal(1)
+LAST_DAY = date(2100, 12, 31)  # the ledger's last date (ledger._base.check_date)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -833,6 +834,7 @@ class Importer:
     def _invoice(self, conn: Any, raw: Raw, ops: Ops, entry: _Entry, *, defer: bool = False) -> None:
         c = entry.cfdi
         self._exists(raw, entry)
+        self._check_fecha(c)
         cust = self._customer(conn, raw, ops, entry)
         currency, rate = self._currency(entry)
         subtotal, discount, tax, total = self._totals(entry)
@@ -848,7 +850,7 @@ class Importer:
             forma = "99"
         issue = c.issued_on
         days = parse_terms(c.condiciones_pago)
-        due = issue + timedelta(days=cust.terms if days is None else days)
+        due = self._due_date(c, issue, cust.terms if days is None else days)
         series, folio = _clip(c.series, 25), _clip(c.folio, 40)
         replaced_by = self._chain(c.uuid) if c.uuid and c.uuid in self._subst else None
         cancelled_on = None
@@ -911,6 +913,31 @@ class Importer:
                         cl.status, cl.dirty = "pending", True
                     self._note_pending(entry, cl)
             self._store(raw, claims)
+
+    def _check_fecha(self, c: Cfdi) -> None:
+        """Fecha past the ledger's last day (``ledger._base.check_date``) rejects the file."""
+        if c.issued_on > LAST_DAY:
+            raise CfdiError(self._t("cfdi.r.fecha_range", fecha=_fecha(c.issued_at), last=LAST_DAY.isoformat()))
+
+    def _due_date(self, c: Cfdi, issue: date, days: int) -> date:
+        """Issue date + days of credit; a Fecha so late that the due date passes the ledger's last
+        day (or ``date.max``: ``9999-12-31``) rejects the file instead of stopping the import."""
+        try:
+            due = issue + timedelta(days=days)
+        except OverflowError:
+            due = None
+        if due is None or due > LAST_DAY:
+            raise CfdiError(self._t("cfdi.r.fecha_range", fecha=_fecha(c.issued_at), last=LAST_DAY.isoformat()))
+        return due
+
+    def _check_pago_dates(self, ops: Ops, c: Cfdi) -> None:
+        """A FechaPago after today rejects the REP, as ``arterm pay`` refuses a future payment date
+        (a stored one would also push its REP deadline past the calendar)."""
+        several = len(c.payments) > 1
+        for pi, p in enumerate(c.payments, 1):
+            if p.paid_on > ops.today:
+                where = self._t("cfdi.pago_n", n=pi) + " " if several else ""
+                raise CfdiError(self._t("cfdi.r.pago_future", where=where, fecha=_fecha(p.paid_at)))
 
     def _subst_date(self, raw: Raw, uuid: str) -> date:
         fecha = raw.scalar("SELECT fecha FROM cfdi_substitution WHERE old_uuid = ?", (uuid,))
@@ -1032,6 +1059,7 @@ class Importer:
     def _credit_note(self, conn: Any, raw: Raw, ops: Ops, entry: _Entry) -> None:
         c = entry.cfdi
         self._exists(raw, entry)
+        self._check_fecha(c)
         cust = self._customer(conn, raw, ops, entry)
         currency, rate = self._currency(entry)
         subtotal, discount, tax, total = self._totals(entry)
@@ -1077,6 +1105,8 @@ class Importer:
     def _payment(self, conn: Any, raw: Raw, ops: Ops, entry: _Entry) -> None:
         c = entry.cfdi
         self._exists(raw, entry)
+        self._check_pago_dates(ops, c)
+        self._check_fecha(c)
         cust = self._customer(conn, raw, ops, entry)
         if c.uuid and (c.uuid in self._known_reps or self._safe):
             recorded = [int(r[0]) for r in raw.all(

@@ -130,7 +130,23 @@ class Database:
 
 
 def open_database(url: str, *, upgrade: bool = True) -> Database:
+    """``Database(url)``, with every way of failing to open it (a malformed URL, a file that is not
+    a database, no permission, a missing driver) as a one-line ``DatabaseError``."""
     try:
         return Database(url, upgrade=upgrade)
-    except sa.exc.OperationalError as exc:
-        raise DatabaseError(f"cannot open database: {exc.orig}") from None
+    except sa.exc.ArgumentError:  # also NoSuchModuleError (unknown dialect or driver)
+        raise DatabaseError("invalid database URL: use sqlite:///path or postgresql://user@host/name") from None
+    except sa.exc.DBAPIError as exc:  # OperationalError, DatabaseError ("file is not a database"), ...
+        raise DatabaseError(f"cannot open database: {_first_line(exc.orig)}") from None
+    except OSError as exc:  # the folder of a SQLite file cannot be created
+        raise DatabaseError(f"cannot open database: {exc}") from None
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def database_error_message(error: sa.exc.DBAPIError) -> str:
+    """One line for a driver error met while using an open database (e.g. writing to a read-only
+    SQLite file), without SQLAlchemy's SQL text, parameters and background link."""
+    return f"database error: {_first_line(error.orig)}"

@@ -12,6 +12,9 @@ from .errors import DomainError
 CENT = Decimal("0.01")
 CURRENCIES = ("MXN", "USD", "EUR")
 MAX_CENTS = 10**15  # 10 trillion pesos: anything larger is a typo
+# Far beyond any amount, quantity or rate, and small enough that products of two of them still
+# quantize to cents within Decimal's 28 digits; larger inputs ("1e30") are refused as too large.
+_MAX_MAGNITUDE = Decimal(10) ** 15
 
 
 def to_decimal(value: object, *, field: str = "amount") -> Decimal:
@@ -43,12 +46,17 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
         raise DomainError(f"{field}: {value!r} is not a valid amount", field=field)
     if not dec.is_finite():
         raise DomainError(f"{field}: {value!r} is not a valid amount", field=field)
+    if abs(dec) >= _MAX_MAGNITUDE:
+        raise DomainError(f"{field}: amount is too large", field=field)
     return dec
 
 
-def quantize(value: Decimal) -> Decimal:
-    """Round half-up to cents."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def quantize(value: Decimal, *, field: str = "amount") -> Decimal:
+    """Round half-up to cents; ``DomainError`` when the result does not fit (e.g. ``1e30``)."""
+    try:
+        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        raise DomainError(f"{field}: amount is too large", field=field) from None
 
 
 def to_cents(value: object, *, field: str = "amount") -> int:

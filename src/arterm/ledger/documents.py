@@ -63,9 +63,10 @@ def compute_line(line: LineInput, index: int = 0) -> LineAmounts:
         raise DomainError(f"line {index + 1}: unit price cannot be negative", field="lines")
     if not Decimal(0) <= rate <= Decimal("0.5"):
         raise DomainError(f"line {index + 1}: tax rate must be between 0 and 0.50 (e.g. 0.16)", field="lines")
-    amount = quantize(qty * price)
-    tax = quantize(amount * rate)
-    return LineAmounts(desc, qty, price, rate, to_cents(amount), to_cents(tax))
+    amount = quantize(qty * price, field=f"line {index + 1} amount")
+    tax = quantize(amount * rate, field=f"line {index + 1} tax")
+    return LineAmounts(desc, qty, price, rate, to_cents(amount, field=f"line {index + 1} amount"),
+                       to_cents(tax, field=f"line {index + 1} tax"))
 
 
 def compute_totals(lines: Sequence[LineInput]) -> tuple[list[LineAmounts], Totals]:

@@ -17,6 +17,8 @@ ES: dict[str, str] = {
     "cfdi.r.pago_currency": "{where}MonedaP XXX no es una moneda",
     "cfdi.r.pago_zero": "{where}el Monto debe ser mayor que cero",
     "cfdi.r.no_equivalence": "{where}DoctoRelacionado {n}: MonedaDR {dr} distinta de MonedaP {p} sin EquivalenciaDR",
+    "cfdi.r.fecha_range": "Fecha {fecha} fuera de rango: las fechas (y vencimientos) llegan hasta el {last}",
+    "cfdi.r.pago_future": "{where}FechaPago {fecha} está en el futuro",
     # -- warnings ---------------------------------------------------------------------------------
     "cfdi.w.kind_ignored": "comprobante de tipo {kind} (traslado o nómina): no es una cuenta por cobrar, se ignora",
     "cfdi.w.unstamped": "comprobante sin timbre importado a petición (--allow-unstamped)",
@@ -124,6 +126,8 @@ EN: dict[str, str] = {
     "cfdi.r.pago_zero": "{where}Monto must be greater than zero",
     "cfdi.r.no_equivalence": "{where}DoctoRelacionado {n}: MonedaDR {dr} differs from MonedaP {p} but there is no "
                              "EquivalenciaDR",
+    "cfdi.r.fecha_range": "Fecha {fecha} is out of range: dates (and due dates) go up to {last}",
+    "cfdi.r.pago_future": "{where}FechaPago {fecha} is in the future",
     # -- warnings ---------------------------------------------------------------------------------
     "cfdi.w.kind_ignored": "CFDI of type {kind} (traslado or nómina): not a receivable, ignored",
     "cfdi.w.unstamped": "unstamped CFDI imported on request (--allow-unstamped)",

@@ -148,7 +148,10 @@ class ActivityRow:
 
 
 def rep_deadline(paid_on: date) -> date:
-    """A REP is due by the 5th calendar day of the month after the payment."""
+    """A REP is due by the 5th calendar day of the month after the payment (``date.max`` for a
+    payment stored in December 9999: a bad row must not break the lists that show it)."""
+    if paid_on.year == date.max.year and paid_on.month == 12:
+        return date.max
     return date(paid_on.year + (paid_on.month == 12), paid_on.month % 12 + 1, 5)
 
 
