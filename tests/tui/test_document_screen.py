@@ -114,6 +114,28 @@ async def test_document_screen_shows_header_lines_totals_allocations_and_activit
         assert activity[1][0] == "15/09/2026" and activity[1][2] == "$1,450.00 MXN"
 
 
+async def test_a_payment_split_over_documents_shows_what_it_applied_here(led: Ledger) -> None:
+    """QA: a $20,000 payment spread over several invoices was listed as $20,000 under each one,
+    so an invoice looked overpaid. The activity shows what the payment applied to this document
+    and says what the whole payment was."""
+    with led.db.write() as s:
+        L.record_payment(s, actor=ACTOR, customer_id=led.customer, amount="2000.00", paid_on=date(2026, 11, 26),
+                         reference="SPEI 456")  # oldest due first: 1,150.00 to A-1, the rest to A-2
+    app = make_app(led.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen, _ = await open_document(pilot, led.a1)
+        activity = table_rows(screen, "#doc-activity")
+        assert [(r[1], r[2]) for r in activity] == [
+            ("Pago registrado", "$1,150.00 MXN"), ("Pago registrado", "$300.00 MXN"), ("Factura emitida", "$1,450.00 MXN")]
+        assert activity[0][4].startswith("de un pago de $2,000.00 MXN")
+        assert activity[1][4].startswith("de un pago de $300.00 MXN")
+        await pilot.press("escape")
+        await settle(pilot)
+        screen, _ = await open_document(pilot, led.a2)
+        activity = table_rows(screen, "#doc-activity")
+        assert ("Pago registrado", "$850.00 MXN") in [(r[1], r[2]) for r in activity]
+
+
 async def test_credit_note_screen_shows_what_it_was_applied_to(led: Ledger) -> None:
     app = make_app(led.db)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -32,6 +32,7 @@ from arterm.tui.screens.customer import CustomerScreen
 from arterm.tui.widgets import VirtualTable
 from arterm.tui.widgets.tabs import TAB_IDS, ProfileTable
 from arterm.tui.widgets.tabs.balances import TextGrid
+from arterm.tui.widgets.tabs.sales import SalesTab
 from .pilot_helpers import settle
 
 TODAY = date(2026, 11, 28)
@@ -773,6 +774,30 @@ async def test_bindings_footer_and_palette(led: Ledger) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, CustomerScreen)
+
+
+async def test_cancel_key_is_dimmed_on_a_cancelled_document(led: Ledger) -> None:
+    """QA: on the Sales tab the footer offered "x Cancelar" on a cancelled invoice, and x opened a
+    dialog with nothing to do."""
+    app = make_app(led)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_profile(pilot, led.cid)
+        await show(pilot, "3")
+        table = screen.query_one("#sales-table", ProfileTable)
+        refs = [k.reference for k, _ in rows(table)]
+        table.move_cursor(refs.index("A-4"))  # cancelled in the fixture
+        await settle(pilot)
+        assert screen.query_one(SalesTab).selected_row().status == "cancelled"
+        assert screen.check_action("cancel_document", ()) is None
+        await pilot.press("x")
+        await settle(pilot)
+        assert app.screen is screen
+        table.move_cursor(refs.index("A-2"))
+        await settle(pilot)
+        assert screen.check_action("cancel_document", ()) is True
+        await pilot.press("x")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CancelDialog"
 
 
 # ------------------------------------------------------------------------------------ hidden tabs

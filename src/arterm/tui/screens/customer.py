@@ -517,7 +517,10 @@ class CustomerScreen(BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_document":
             try:
-                return self.tabs.active in DOCUMENT_TABS
+                active = self.tabs.active
+                if active not in DOCUMENT_TABS:
+                    return False
+                return None if self.tab(active).selected_cancelled() else True  # shown, dimmed
             except Exception:  # noqa: BLE001 - not composed yet
                 return False
         return True

@@ -195,11 +195,21 @@ class DocumentScreen(BaseScreen):
         if not d.allocations:
             allocations.add_row(Text(self.tr("docview.none"), style="dim"), "", "", "")
 
+        # A payment's events carry the whole payment; here the amount is what it applied to this
+        # document (QA: three payments of $20,000 listed under a $33,706.70 invoice), and the
+        # detail says what the whole payment was.
+        applied: dict[int, int] = {}
+        for a in d.allocations:
+            if a.payment_id is not None:
+                applied[a.payment_id] = applied.get(a.payment_id, 0) + a.amount
         for act in v.activity:
             amount = "" if act.amount is None else self.money(act.amount, act.currency or r.currency)
+            detail = literal(act.detail.splitlines()[0] if act.detail else "")
+            if act.document_id is None and act.payment_id in applied:
+                detail = Text.assemble(self.tr("docview.of_payment", amount=amount), "  ", detail)
+                amount = self.money(applied[act.payment_id], r.currency)
             activity.add_row(self.day(act.on_date), self.tr(f"activity.{act.kind}"), Text(amount, justify="right"),
-                             literal(act.actor), literal(act.detail.splitlines()[0] if act.detail else ""),
-                             key=str(act.id))
+                             literal(act.actor), detail, key=str(act.id))
 
         notes = self.query_one("#doc-notes-list", VerticalScroll)
         notes.remove_children()

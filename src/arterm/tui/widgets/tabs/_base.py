@@ -282,6 +282,10 @@ class ProfileTab(TabPane):
         """The document under the cursor (tabs that list documents)."""
         return None
 
+    def selected_cancelled(self) -> bool:
+        """The document under the cursor is cancelled (nothing to cancel there)."""
+        return False
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Worker.StateChanged does not bubble: hand errors of this tab's workers to the app's handler.
         report_worker_error(self, event)
@@ -371,6 +375,7 @@ class ListTab(ProfileTab):
         event.stop()
         described = self.describe(event.key, self.fmt)
         self.preview.update(described if described is not None else "")
+        self.screen.refresh_bindings()  # keys that depend on the row (x: not on a cancelled one)
 
     @on(VirtualTable.RowSelected)
     def _on_selected(self, event: VirtualTable.RowSelected) -> None:

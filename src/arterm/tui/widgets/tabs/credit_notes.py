@@ -93,3 +93,7 @@ class CreditNotesTab(ListTab):
     def selected_document(self) -> int | None:
         key = self.table.cursor_key if self.loaded else None
         return key.document.id if isinstance(key, profile.CreditNoteRow) else None
+
+    def selected_cancelled(self) -> bool:
+        key = self.table.cursor_key if self.loaded else None
+        return isinstance(key, profile.CreditNoteRow) and key.document.status == "cancelled"

@@ -107,3 +107,7 @@ class SalesTab(ListTab):
     def selected_row(self) -> lists.DocumentRow | None:
         key = self.table.cursor_key if self.loaded else None
         return key if isinstance(key, lists.DocumentRow) else None
+
+    def selected_cancelled(self) -> bool:
+        row = self.selected_row()
+        return row is not None and row.status == "cancelled"
