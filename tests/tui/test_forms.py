@@ -662,6 +662,9 @@ PAYMENT_BAD_INPUT = [
     ("#amount", "-5", "mayor que cero"),
     ("#amount", "0", "mayor que cero"),
     ("#amount", "", "obligatorio"),
+    ("#amount", "5USD", "no está en MXN"),  # QA: read as 5 pesos
+    ("#amount", "1,2,3", "«1,2,3» no es un importe válido"),  # was read as 123
+    ("#amount", "١٢٣", "no es un importe válido"),  # Arabic-Indic digits
     ("#paid_on", "2026-13-01", "no es una fecha válida"),
     ("#paid_on", "29/11/2026", "posterior a hoy"),
 ]

@@ -30,7 +30,7 @@ from textual.widgets import Button, Input, Select, Static
 from ... import i18n
 from ...domain import catalogs
 from ...domain.errors import ConcurrencyError, DomainError
-from ...domain.money import MAX_CENTS
+from ...domain.money import MAX_CENTS, split_currency
 from ..base import BaseModal, literal
 
 # A modal screen does not inherit the app's (non-priority) bindings: dialogs repeat ctrl+l.
@@ -41,6 +41,8 @@ Message = tuple[str, dict[str, Any]] | str
 
 CURRENCIES = ("MXN", "USD", "EUR")
 _AMOUNT = re.compile(r"^-?\d+(\.\d*)?$|^-?\.\d+$")
+# Thousands separators in groups of three, or none: "1,2,3" is a typo, not 123.
+_GROUPED = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]*)?", re.ASCII)
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -85,18 +87,23 @@ class BadValue(Exception):
         self.values = values
 
 
-def parse_cents(text: str, *, allow_zero: bool = False) -> int:
-    """An amount typed by the operator (``1,234.50``, ``$1234.5``) → centavos, exactly.
+def parse_cents(text: str, *, allow_zero: bool = False, currency: str | None = None) -> int:
+    """An amount typed by the operator (``1,234.50``, ``$1234.5``, ``500 MXN``) → centavos, exactly.
 
-    More than two decimals is refused rather than rounded: it is almost always a typo.
+    More than two decimals is refused rather than rounded: it is almost always a typo. A currency
+    written with the amount must be the form's ``currency`` ("5USD" in a payment in pesos was
+    read as 5 pesos); thousands separators must make groups of three, digits are ASCII.
     """
     raw = (text or "").strip()
     if not raw:
         raise BadValue("form.err.required")
-    cleaned = raw.replace(",", "").replace("$", "").replace(" ", "")
-    for code in CURRENCIES:
-        if cleaned.upper().endswith(code):
-            cleaned = cleaned[: -len(code)]
+    number, code = split_currency(raw)
+    if code is not None and code != (currency or "").strip().upper():
+        raise BadValue("form.err.amount_currency", value=raw, currency=currency or "—")
+    cleaned = number.replace("$", "", 1).strip()
+    if not _GROUPED.fullmatch(cleaned):
+        raise BadValue("form.err.amount_invalid", value=raw)
+    cleaned = cleaned.replace(",", "")
     if not _AMOUNT.match(cleaned):
         raise BadValue("form.err.amount_invalid", value=raw)
     try:
@@ -114,9 +121,12 @@ def parse_cents(text: str, *, allow_zero: bool = False) -> int:
 
 
 def parse_decimal(text: str, *, key: str = "form.err.number_invalid") -> Decimal:
-    raw = (text or "").strip().replace(",", "")
+    raw = (text or "").strip()
     if not raw:
         raise BadValue("form.err.required")
+    if not _GROUPED.fullmatch(raw):
+        raise BadValue(key, value=text.strip())
+    raw = raw.replace(",", "")
     if not _AMOUNT.match(raw):
         raise BadValue(key, value=text.strip())
     return Decimal(raw)

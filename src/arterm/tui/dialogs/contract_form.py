@@ -218,7 +218,7 @@ class ContractForm(FormModal):
             return text
         if name == "amount":
             try:
-                return Decimal(parse_cents(text)) / 100
+                return Decimal(parse_cents(text, currency=str(self.query_one("#currency", Select).value))) / 100
             except BadValue:
                 raise BadValue("contracts.err.amount") from None
         if name == "tax_rate":

@@ -446,7 +446,8 @@ class DocumentForm(FormModal):
         applied = 0
         for row in self.credit_rows():
             try:
-                applied += parse_cents(row.amount_input.value, allow_zero=True) if row.amount_input.value.strip() else 0
+                applied += (parse_cents(row.amount_input.value, allow_zero=True, currency=currency)
+                            if row.amount_input.value.strip() else 0)
             except BadValue:
                 self.query_one("#credit-summary", Static).update("")
                 return
@@ -514,7 +515,8 @@ class DocumentForm(FormModal):
                 if not raw.strip():
                     continue
                 try:
-                    cents = parse_cents(raw, allow_zero=True)
+                    cents = parse_cents(raw, allow_zero=True,
+                                        currency=value_of(self.query_one("#currency", Select), "MXN"))
                 except BadValue as bad:
                     problems.add(f"credit-{row.doc.id}", bad.key, **bad.values)
                     continue

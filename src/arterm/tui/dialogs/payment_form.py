@@ -189,7 +189,7 @@ class PaymentForm(FormModal):
             return
         currency = value_of(self.query_one("#currency", Select), "MXN")
         try:
-            amount = parse_cents(self.query_one("#amount", Input).value)
+            amount = parse_cents(self.query_one("#amount", Input).value, currency=currency)
         except BadValue:
             summary.update(literal(self.tr("form.payment.preview_needs_amount")))
             return
@@ -224,7 +224,8 @@ class PaymentForm(FormModal):
         today = self.app.today()
         amount = paid_on = None
         try:
-            amount = parse_cents(self.query_one("#amount", Input).value)
+            amount = parse_cents(self.query_one("#amount", Input).value,
+                                 currency=value_of(self.query_one("#currency", Select), "MXN"))
         except BadValue as bad:
             problems.add("amount", bad.key, **bad.values)
         try:
