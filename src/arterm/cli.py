@@ -47,13 +47,16 @@ class Context:
     def actor(self) -> str:
         return self.operator or self.settings.current_operator()
 
-    def db(self) -> Database:
+    def db(self, *, create: bool = False) -> Database:
+        """The database, opened once. A SQLite file that does not exist is refused (a mistyped
+        ``--db`` path must not become a new, empty ledger) unless ``create``: the commands that
+        add data to a new ledger (customer add, import, demo, operator add; db upgrade)."""
         if self._db is None:
             from .db.engine import DatabaseError, open_database
             from .db.migrate import SchemaError
 
             try:
-                self._db = open_database(self.url)
+                self._db = open_database(self.url, create=create)
             except (DatabaseError, SchemaError) as exc:
                 fail(str(exc))
         return self._db
@@ -62,6 +65,17 @@ class Context:
         if self._db is not None:
             self._db.dispose()
             self._db = None
+
+
+def safe_text(value: str, style: str = "", **kw: Any) -> Any:
+    """Untrusted text (a name, a note, a path) for a Rich renderable: a ``Text`` (never parsed as
+    markup) with escape sequences, control characters and bidi overrides neutralised by
+    ``domain.text.printable``, so text stored before input was cleaned cannot reverse a line."""
+    from rich.text import Text
+
+    from .domain.text import printable
+
+    return Text(printable(value or ""), style=style, **kw)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -132,12 +146,13 @@ def parse_day(value: str | None, lang: str = "es") -> date | None:
     return day
 
 
-def run_write(ctx: Context, fn, /, **kwargs: Any) -> Any:  # type: ignore[no-untyped-def]
-    """Run one ledger command in one transaction, turning domain errors into a clean exit."""
+def run_write(ctx: Context, fn, /, *, create: bool = False, **kwargs: Any) -> Any:  # type: ignore[no-untyped-def]
+    """Run one ledger command in one transaction, turning domain errors into a clean exit.
+    ``create``: the command may create a missing SQLite database (see ``Context.db``)."""
     from .domain.errors import DomainError
 
     try:
-        with ctx.db().write() as session:
+        with ctx.db(create=create).write() as session:
             return fn(session, actor=ctx.actor, **kwargs)
     except DomainError as exc:
         fail(str(exc))
@@ -278,7 +293,7 @@ def demo(ctx: Context, customers: int, seed: int, no_tui: bool, reset: bool, yes
     from .db import tables
     from .demo import generate_demo
 
-    database = ctx.db()
+    database = ctx.db(create=True)
     if reset:
         if not yes:
             click.confirm(f"Delete ALL data in {mask(ctx.url)}?", abort=True)
@@ -437,9 +452,13 @@ def _print_aging(day: date, keys: tuple[str, ...], rows: list, fmt: str, assigne
     if fmt == "csv":
         import csv
 
+        from .domain.text import csv_text
+
         w = csv.writer(sys.stdout)
         w.writerow(["identifier", "name", "rfc", "assigned", "currency", *keys, "total", "credit"])
-        w.writerows([b.identifier, b.name, b.rfc, b.assigned, b.currency, *(fmt_cents(b.buckets[k]) for k in keys),
+        # text cells made safe for a spreadsheet (csv_text); amounts as they are
+        w.writerows([csv_text(b.identifier), csv_text(b.name), csv_text(b.rfc), csv_text(b.assigned),
+                     csv_text(b.currency), *(fmt_cents(b.buckets[k]) for k in keys),
                      fmt_cents(b.total), fmt_cents(b.credit)] for b in rows)
         for cur, t in sorted(totals.items()):
             w.writerow(["TOTAL", "", "", "", cur, *map(fmt_cents, t[:-1])])

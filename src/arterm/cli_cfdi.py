@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from .cli import Context, cli, console, fail, parse_day, run_write
+from .cli import Context, cli, console, fail, parse_day, run_write, safe_text
 
 SHOWN_PER_SECTION = 20
 
@@ -46,7 +46,7 @@ def import_cmd(ctx: Context, paths: tuple[str, ...], as_json: bool, allow_unstam
     from .domain.errors import DomainError
 
     settings = ctx.settings
-    database = ctx.db()
+    database = ctx.db(create=True)
     err = Console(stderr=True, highlight=False)
     label = _t(ctx, "cfdi.cli.progress")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -80,7 +80,6 @@ def import_cmd(ctx: Context, paths: tuple[str, ...], as_json: bool, allow_unstam
 
 def _print_report(ctx: Context, report: Any) -> None:
     from rich.table import Table
-    from rich.text import Text
 
     out = console()
     table = Table(title=_t(ctx, "cfdi.cli.title"), title_justify="left", show_header=False)
@@ -92,23 +91,23 @@ def _print_report(ctx: Context, report: Any) -> None:
     table.add_row(_t(ctx, "cfdi.cli.not_ours"), str(len(report.not_ours)))
     table.add_row(_t(ctx, "cfdi.cli.waiting"), str(len(report.waiting)))
     table.add_row(_t(ctx, "cfdi.cli.warnings"), str(len(report.warnings)))
-    table.add_row(Text(_t(ctx, "cfdi.cli.rejected"), style="red" if report.rejected else ""),
-                  Text(str(len(report.rejected)), style="red bold" if report.rejected else ""))
+    table.add_row(safe_text(_t(ctx, "cfdi.cli.rejected"), style="red" if report.rejected else ""),
+                  safe_text(str(len(report.rejected)), style="red bold" if report.rejected else ""))
     out.print(table)
 
     def section(key: str, items: list[tuple[str, str]], style: str = "") -> None:
         if not items:
             return
-        out.print(Text(_t(ctx, key), style="bold " + style))
+        out.print(safe_text(_t(ctx, key), style="bold " + style))
         for path, message in items[:SHOWN_PER_SECTION]:
-            line = Text("  ")
-            line.append(path)  # untrusted: a Text is never parsed as markup
+            line = safe_text("  ")
+            line.append(safe_text(path))  # untrusted: a Text is never parsed as markup
             if message:
                 line.append(": ")
-                line.append(message, style=style)
+                line.append(safe_text(message, style))
             out.print(line, soft_wrap=True)
         if len(items) > SHOWN_PER_SECTION:
-            out.print(Text("  " + _t(ctx, "cfdi.cli.more", n=len(items) - SHOWN_PER_SECTION)))
+            out.print(safe_text("  " + _t(ctx, "cfdi.cli.more", n=len(items) - SHOWN_PER_SECTION)))
 
     section("cfdi.cli.rejected", report.rejected, "red")
     section("cfdi.cli.waiting", [(p, "") for p in report.waiting], "yellow")
@@ -116,7 +115,7 @@ def _print_report(ctx: Context, report: Any) -> None:
     section("cfdi.cli.duplicates", [(p, "") for p in report.duplicates])
     section("cfdi.cli.not_ours", [(p, "") for p in report.not_ours])
     if report.stopped:
-        out.print(Text(_t(ctx, "cfdi.cli.stopped"), style="yellow"))
+        out.print(safe_text(_t(ctx, "cfdi.cli.stopped"), style="yellow"))
 
 
 # ------------------------------------------------------------------------------------------ rep
@@ -156,7 +155,6 @@ def days_text(lang: str, days_left: int) -> str:
 def rep_pending_cmd(ctx: Context, assigned: str | None, as_of: str | None, limit: int, as_json: bool) -> None:
     """Payments on PPD invoices still without their REP, with deadline and days left."""
     from rich.table import Table
-    from rich.text import Text
 
     from .i18n import fmt_date, fmt_money
     from .queries.rep import count_rep_pending, rep_pending
@@ -179,11 +177,11 @@ def rep_pending_cmd(ctx: Context, assigned: str | None, as_of: str | None, limit
                          ("rep.cli.days", "left")):
         table.add_column(_t(ctx, key), justify=justify)  # type: ignore[arg-type]
     for r in rows:
-        customer = Text(r.identifier + " ")
-        customer.append(r.name)
+        customer = safe_text(r.identifier + " ")
+        customer.append(safe_text(r.name))
         table.add_row(f"#{r.payment_id}", customer, fmt_date(r.paid_on, lang), fmt_money(r.amount, r.currency, lang),
-                      Text(", ".join(r.invoices)), fmt_date(r.deadline, lang),
-                      Text(days_text(lang, r.days_left), style="red bold" if r.late else ("yellow" if r.days_left <= 3
+                      safe_text(", ".join(r.invoices)), fmt_date(r.deadline, lang),
+                      safe_text(days_text(lang, r.days_left), style="red bold" if r.late else ("yellow" if r.days_left <= 3
                                                                                             else "")))
     console().print(table)
     if total > len(rows):

@@ -14,7 +14,16 @@ from typing import Any
 
 import click
 
-from .cli import Context, cli, console, fail, parse_day, resolve_customer, run_write
+from .cli import (
+    Context,
+    cli,
+    console,
+    fail,
+    parse_day,
+    resolve_customer,
+    run_write,
+    safe_text,
+)
 from .domain.schedule import FREQUENCIES
 
 DD_FORMAS = ("03", "04", "28")
@@ -134,7 +143,6 @@ def contracts_list(ctx: Context, customer: str | None, as_of: str | None, as_jso
         click.echo(json.dumps([contract_json(i) for i in items], ensure_ascii=False, indent=2))
         return
     from rich.table import Table
-    from rich.text import Text
 
     from .i18n import fmt_amount
 
@@ -147,7 +155,7 @@ def contracts_list(ctx: Context, customer: str | None, as_of: str | None, as_jso
     lang = ctx.settings.language
     for i in items:
         c = i.contract
-        table.add_row(f"#{c.id}", Text(f"{c.customer_identifier} {c.customer_name}"), _t(ctx, f"freq.{c.frequency}"),
+        table.add_row(f"#{c.id}", safe_text(f"{c.customer_identifier} {c.customer_name}"), _t(ctx, f"freq.{c.frequency}"),
                       fmt_amount(c.amount, lang), c.currency, _t(ctx, "ui.yes" if c.direct_debit else "ui.no"),
                       _t(ctx, f"status.{c.status}"), _day(ctx, i.next_billing_date), str(len(i.invoices)))
     console().print(table)
@@ -160,7 +168,6 @@ def contracts_list(ctx: Context, customer: str | None, as_of: str | None, as_jso
 def contracts_show(ctx: Context, contract_id: int, as_of: str | None) -> None:
     """One contract: terms, next periods, invoices and direct-debit charges."""
     from rich.table import Table
-    from rich.text import Text
 
     from .domain.errors import DomainError
     from .i18n import fmt_amount
@@ -177,11 +184,11 @@ def contracts_show(ctx: Context, contract_id: int, as_of: str | None) -> None:
         fail(str(exc))
     c = view.contract
     out = console()
-    out.print(Text(f"{_t(ctx, 'contracts.contract_title', id=c.id)} — {c.customer_identifier} {c.customer_name}",
+    out.print(safe_text(f"{_t(ctx, 'contracts.contract_title', id=c.id)} — {c.customer_identifier} {c.customer_name}",
                    style="bold"))
     terms = Table(show_header=False, box=None)
     for label, value in _terms_rows(ctx, view):
-        terms.add_row(label, Text(value))
+        terms.add_row(label, safe_text(value))
     out.print(terms)
     sched = Table(title=_t(ctx, "contracts.schedule"), title_justify="left")
     for key in ("period", "billing_date", "due_date"):
@@ -350,7 +357,6 @@ def contracts_bill(ctx: Context, until: str | None, dry_run: bool, contract_ids:
 
 def _print_bill(ctx: Context, report: Any, day: date) -> None:
     from rich.table import Table
-    from rich.text import Text
 
     from .i18n import fmt_amount
 
@@ -364,7 +370,7 @@ def _print_bill(ctx: Context, report: Any, day: date) -> None:
                        ("due_date", "left"), ("total", "right"), ("currency", "left"), ("direct_debit", "left")):
             table.add_column(_t(ctx, f"contracts.col.{key}"), justify=j)  # type: ignore[arg-type]
         for d in report.due:
-            table.add_row(f"#{d.contract_id}", Text(d.customer_identifier),
+            table.add_row(f"#{d.contract_id}", safe_text(d.customer_identifier),
                           _t(ctx, "contracts.period_range", start=_day(ctx, d.period_start), end=_day(ctx, d.period_end)),
                           _day(ctx, d.billing_date), _day(ctx, d.due_date), fmt_amount(d.total, lang), d.currency,
                           _t(ctx, "ui.yes" if d.direct_debit else "ui.no"))
@@ -399,7 +405,6 @@ def charge_json(c: Any) -> dict[str, Any]:
 
 def _print_charges(ctx: Context, rows: list[Any], status: str) -> None:
     from rich.table import Table
-    from rich.text import Text
 
     from .i18n import fmt_amount
 
@@ -409,9 +414,9 @@ def _print_charges(ctx: Context, rows: list[Any], status: str) -> None:
                    ("reason", "left")):
         table.add_column(_t(ctx, f"contracts.col.{key}"), justify=j)  # type: ignore[arg-type]
     for c in rows:
-        table.add_row(f"#{c.payment_id}", f"#{c.contract_id}", Text(c.customer_identifier),
+        table.add_row(f"#{c.payment_id}", f"#{c.contract_id}", safe_text(c.customer_identifier),
                       c.document_ref, _day(ctx, c.scheduled_on), fmt_amount(c.amount, ctx.settings.language), c.currency,
-                      _t(ctx, f"contracts.charge.{c.status}"), Text(c.reason))
+                      _t(ctx, f"contracts.charge.{c.status}"), safe_text(c.reason))
     console().print(table)
 
 

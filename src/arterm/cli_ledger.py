@@ -7,9 +7,17 @@ from datetime import date
 from typing import Any
 
 import click
-from rich.text import Text
 
-from .cli import Context, cli, console, fail, parse_day, resolve_customer, run_write
+from .cli import (
+    Context,
+    cli,
+    console,
+    fail,
+    parse_day,
+    resolve_customer,
+    run_write,
+    safe_text,
+)
 
 
 def _lines(lines: tuple[str, ...], amount: str | None, description: str, tax_rate: str) -> list[Any]:
@@ -91,7 +99,7 @@ def customers_cmd(ctx: Context, query: str, only_overdue: bool, assigned: str | 
                    ("Current", "right"), ("Overdue", "right"), ("Total", "right")):
         table.add_column(col, justify=j)  # type: ignore[arg-type]
     for r in rows:
-        table.add_row(Text(r.identifier), Text(r.name), Text(r.rfc), Text(r.assigned), fmt_amount(r.current, "en"),
+        table.add_row(safe_text(r.identifier), safe_text(r.name), safe_text(r.rfc), safe_text(r.assigned), fmt_amount(r.current, "en"),
                       fmt_amount(r.overdue, "en"), fmt_amount(r.total, "en") + f" {r.currency}")
     console().print(table)
 
@@ -137,7 +145,7 @@ def customer_add(ctx: Context, force_rfc: bool, **kw: Any) -> None:
 
     address = _address(**{k: kw.pop(k) for k in _ADDRESS_OPTS})
     kw["emails"] = list(kw["emails"])
-    customer_id = run_write(ctx, create_customer, address=address, allow_bad_rfc_check=force_rfc, **kw)
+    customer_id = run_write(ctx, create_customer, create=True, address=address, allow_bad_rfc_check=force_rfc, **kw)
     from .queries.customers import customer_detail
 
     with ctx.db().read() as s:
@@ -224,7 +232,7 @@ def operator_add(ctx: Context, username: str, full_name: str, email: str) -> Non
     from .ledger import upsert_operator
 
     try:
-        with ctx.db().write() as s:
+        with ctx.db(create=True).write() as s:
             upsert_operator(s, username=username, full_name=full_name, email=email)
     except DomainError as exc:
         fail(str(exc))
@@ -410,19 +418,19 @@ def show_cmd(ctx: Context, query: str, section: str, limit: int) -> None:
         return t
 
     if section == "all":
-        out.print(Text.assemble((d.name, "bold"), f"  {d.identifier}  RFC {d.rfc}"))
-        out.print(Text(f"Assigned: {d.assigned or '-'}   Terms: {d.payment_terms_days} days   "
+        out.print(safe_text(d.name, "bold") + safe_text(f"  {d.identifier}  RFC {d.rfc}"))
+        out.print(safe_text(f"Assigned: {d.assigned or '-'}   Terms: {d.payment_terms_days} days   "
                        f"Emails: {', '.join(d.emails) or '-'}   Phone: {d.phone or '-'}"))
         for line in d.address_lines:
-            out.print(Text(line))
+            out.print(safe_text(line))
         for b in bal:
-            out.print(Text(f"{b.currency}: current {fmt_amount(b.current, 'en')}  overdue {fmt_amount(b.overdue, 'en')}  "
+            out.print(safe_text(f"{b.currency}: current {fmt_amount(b.current, 'en')}  overdue {fmt_amount(b.overdue, 'en')}  "
                            f"total {fmt_amount(b.total, 'en')}  credit {fmt_amount(b.credit, 'en')}  "
                            + "  ".join(f"[{k}] {fmt_amount(v, 'en')}" for k, v in b.buckets.items())))
     if section in ("all", "sales"):
         t = table("Sales", ["Id", "Doc", "Kind", "Issued", "Due", "Status", "Total", "Balance", "Contract"])
         for r in docs:
-            t.add_row(str(r.id), Text(r.reference), r.kind, r.issue_date.isoformat(), r.due_date.isoformat(),
+            t.add_row(str(r.id), safe_text(r.reference), r.kind, r.issue_date.isoformat(), r.due_date.isoformat(),
                       r.status + (f" {r.days_overdue}d" if r.days_overdue else ""), fmt_amount(r.total, "en"),
                       fmt_amount(r.balance, "en"), f"#{r.contract_id}" if r.contract_id else "")
         out.print(t)
@@ -431,30 +439,30 @@ def show_cmd(ctx: Context, query: str, section: str, limit: int) -> None:
         for p in pays:
             rep = p.rep_status + (f" {p.rep_uuid}" if p.rep_uuid else "") + (f" by {p.rep_deadline}" if p.rep_deadline else "")
             t.add_row(str(p.id), p.paid_on.isoformat(), fmt_amount(p.amount, "en"), fmt_amount(p.unapplied, "en"),
-                      p.status, Text(rep), p.origin, p.forma_pago)
+                      p.status, safe_text(rep), p.origin, p.forma_pago)
         out.print(t)
     if section in ("all", "credit-notes"):
         t = table("Credit notes", ["Id", "Doc", "Issued", "Due", "UUID", "Total", "Unapplied", "Applied to"])
         for c in cns:
             to = ", ".join(f"{a.document_ref} {fmt_amount(a.amount, 'en')}" for a in applied[c.id] if a.reversed_on is None)
-            t.add_row(str(c.id), Text(c.reference), c.issue_date.isoformat(), c.due_date.isoformat(), c.cfdi_uuid or "",
-                      fmt_amount(c.total, "en"), fmt_amount(c.balance, "en"), Text(to))
+            t.add_row(str(c.id), safe_text(c.reference), c.issue_date.isoformat(), c.due_date.isoformat(), c.cfdi_uuid or "",
+                      fmt_amount(c.total, "en"), fmt_amount(c.balance, "en"), safe_text(to))
         out.print(t)
     if section in ("all", "contracts"):
         t = table("Contracts", ["Id", "Description", "Frequency", "Amount", "Direct debit", "Status"])
         for c in contracts:
-            t.add_row(str(c.id), Text(c.description), c.frequency, fmt_amount(c.amount, "en") + f" {c.currency}",
+            t.add_row(str(c.id), safe_text(c.description), c.frequency, fmt_amount(c.amount, "en") + f" {c.currency}",
                       ("yes " + c.dd_reference) if c.direct_debit else "no", c.status)
         out.print(t)
     if section in ("all", "notes"):
         t = table("Notes", ["When", "Author", "Document", "Note"])
         for n in notes:
-            t.add_row(n.created_at.strftime("%Y-%m-%d %H:%M"), Text(n.author), Text(n.document_ref), Text(n.text))
+            t.add_row(n.created_at.strftime("%Y-%m-%d %H:%M"), safe_text(n.author), safe_text(n.document_ref), safe_text(n.text))
         out.print(t)
     if section in ("all", "activity"):
         t = table("Activity", ["Date", "Event", "By", "Doc", "Status", "Amount", "After", "Detail"])
         for a in acts:
-            t.add_row(a.on_date.isoformat(), a.kind, Text(a.actor), Text(a.document_ref), a.document_status,
+            t.add_row(a.on_date.isoformat(), a.kind, safe_text(a.actor), safe_text(a.document_ref), a.document_status,
                       fmt_amount(a.amount, "en") if a.amount is not None else "",
-                      fmt_amount(a.balance_after, "en") if a.balance_after is not None else "", Text(a.detail))
+                      fmt_amount(a.balance_after, "en") if a.balance_after is not None else "", safe_text(a.detail))
         out.print(t)

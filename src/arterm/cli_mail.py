@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from .cli import Context, cli, console, fail, parse_day, resolve_customer
+from .cli import Context, cli, console, fail, parse_day, resolve_customer, safe_text
 
 
 def _t(ctx: Context, key: str, **kw: Any) -> str:
@@ -70,7 +70,10 @@ def statement_cmd(ctx: Context, query: str, date_from: str | None, date_to: str 
                                              date_to=end, lang=lang)
         except DomainError as exc:
             fail(str(exc))
-        click.echo(prepared.preview(settings, fmt), nl=False)
+        from .domain.text import printable
+
+        # to the terminal: each line through printable (escapes, bidi overrides of stored names)
+        click.echo("\n".join(printable(line) for line in prepared.preview(settings, fmt).split("\n")), nl=False)
         return
     try:
         prepared, result = send_statement(ctx.db(), settings=settings, actor=ctx.actor, customer_id=customer_id,
@@ -108,7 +111,6 @@ def statements_send(ctx: Context, overdue: bool, assigned: str | None, date_from
     """Send a statement to every customer with a balance (or credit), optionally filtered."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
-    from rich.text import Text
 
     from .domain.errors import DomainError
     from .mail.statements import send_statements
@@ -164,18 +166,18 @@ def statements_send(ctx: Context, overdue: bool, assigned: str | None, date_from
             table.add_column(_t(ctx, key))
         for p in report.would_send:
             assert p.recipients is not None
-            table.add_row(Text(who(p.customer_id)), Text(", ".join(p.recipients.to)), Text(", ".join(p.recipients.cc)),
-                          Text(", ".join(p.recipients.bcc)))
+            table.add_row(safe_text(who(p.customer_id)), safe_text(", ".join(p.recipients.to)), safe_text(", ".join(p.recipients.cc)),
+                          safe_text(", ".join(p.recipients.bcc)))
         out.print(table)
     else:
         for label, items in (("mail.status.queued", report.queued), ("mail.status.failed", report.failed)):
             for cid, r in items:
-                out.print(Text(f"{_t(ctx, label)}: {who(cid)} — {r.error} (#{r.outbox_id})"))
+                out.print(safe_text(f"{_t(ctx, label)}: {who(cid)} — {r.error} (#{r.outbox_id})"))
     if not as_json:
         for _cid, error in report.no_email:
-            out.print(Text(error), style="yellow")
+            out.print(safe_text(error), style="yellow")
         for cid, warning in report.warnings:
-            out.print(Text(f"{who(cid)}: {warning}"), style="yellow")
+            out.print(safe_text(f"{who(cid)}: {warning}"), style="yellow")
         if dry_run:
             click.echo(_t(ctx, "mail.dry_run_summary", count=len(report.would_send), skipped=len(report.no_email)))
         else:
@@ -211,7 +213,6 @@ def outbox_cmd(ctx: Context, statuses: tuple[str, ...], limit: int, retry: bool,
                mark_id: int | None, as_json: bool) -> None:
     """List the mail outbox (newest first); --retry sends what is pending."""
     from rich.table import Table
-    from rich.text import Text
 
     from .domain.errors import DomainError
     from .i18n import fmt_datetime
@@ -253,10 +254,10 @@ def outbox_cmd(ctx: Context, statuses: tuple[str, ...], limit: int, retry: bool,
             table.add_column(_t(ctx, key), justify=justify)  # type: ignore[arg-type]
         styles = {"sent": "green", "queued": "yellow", "failed": "red", "uncertain": "magenta", "sending": "cyan"}
         for r in rows:
-            table.add_row(str(r.id), Text(_t(ctx, f"mail.status.{r.status}"), style=styles.get(r.status, "")),
-                          Text(f"{r.customer_identifier} {r.customer_name}"),
-                          Text(", ".join(r.to) + (f" · cc {', '.join(r.cc)}" if r.cc else "")), str(r.attempts),
-                          fmt_datetime((r.sent_at or r.created_at).astimezone(), lang), Text(r.last_error))
+            table.add_row(str(r.id), safe_text(_t(ctx, f"mail.status.{r.status}"), style=styles.get(r.status, "")),
+                          safe_text(f"{r.customer_identifier} {r.customer_name}"),
+                          safe_text(", ".join(r.to) + (f" · cc {', '.join(r.cc)}" if r.cc else "")), str(r.attempts),
+                          fmt_datetime((r.sent_at or r.created_at).astimezone(), lang), safe_text(r.last_error))
         out.print(table)
         if retry:
             if results:

@@ -137,6 +137,9 @@ INVALID_CUSTOMERS = [
         (["--terms", "400"], "between 0 (contado) and 365 days"),
         (["--tax-regime", "999"], "not in the SAT catalog"),
         (["--identifier", "C 1"], "no spaces"),
+        (["--currency", "MNX"], "arterm: currency: MNX is not in the SAT catalog c_Moneda"),
+        (["--currency", "XYZ"], "currency: XYZ is not in the SAT catalog c_Moneda"),
+        (["--currency", "XXX"], "currency: XXX is not a currency documents or payments can be in"),
 ]
 
 
@@ -253,6 +256,15 @@ INVALID_INVOICES = [
         (["--line", "solo descripción"], 2, "description;quantity;unit price"),
         ([], 2, "give --amount or at least one --line"),
         (["--amount", "100", "--due", "31/02/2030"], 2, "Invalid value"),
+        (["--amount", "5USD"], 1, "arterm: line 1 unit price: 5USD is in USD but the invoice is in MXN"),
+        (["--amount", "5 EUR", "--currency", "USD", "--exchange-rate", "17"], 1, "5 EUR is in EUR but the invoice is in USD"),
+        (["--line", "x;1;5USD;0"], 1, "line 1 unit price: 5USD is in USD but the invoice is in MXN"),
+        (["--line", "x;2 USD;5;0"], 1, "line 1 quantity: 2 USD carries a currency"),
+        (["--amount", "100", "--currency", "MNX"], 1, "arterm: currency: MNX is not in the SAT catalog c_Moneda"),
+        (["--amount", "100", "--currency", "XYZ", "--exchange-rate", "2"], 1, "XYZ is not in the SAT catalog c_Moneda"),
+        (["--amount", "1,2,3"], 1, "not a valid amount"),
+        (["--amount", "1_000"], 1, "not a valid amount"),
+        (["--amount", "\u0661\u0662\u0663"], 1, "not a valid amount"),
 ]
 
 
@@ -310,7 +322,32 @@ INVALID_PAYMENTS = [
         (["10", "--date", (TODAY + timedelta(days=3)).isoformat()], "is in the future"),
         (["10", "--forma", "99"], "not in the SAT catalog"),
         (["10", "--currency", "USD", "--apply", "A-1=10"], "A-1 is in MXN"),
+        # QA: the suffix was dropped and 5.00 MXN recorded
+        (["5USD", "--no-apply"], "arterm: amount: 5USD is in USD but the payment is in MXN\n"),
+        (["USD 5"], "amount: USD 5 is in USD but the payment is in MXN"),
+        (["5 eur", "--currency", "USD", "--no-apply"], "amount: 5 eur is in EUR but the payment is in USD"),
+        (["10", "--currency", "MNX", "--no-apply"], "arterm: currency: MNX is not in the SAT catalog c_Moneda (e.g. MXN, USD, EUR)\n"),
+        (["10", "--currency", "XYZ", "--no-apply"], "currency: XYZ is not in the SAT catalog c_Moneda"),
+        (["10", "--currency", "XXX", "--no-apply"], "XXX is not a currency documents or payments can be in"),
+        (["1,2,3"], "arterm: amount: '1,2,3' is not a valid amount\n"),
+        (["1_000"], "amount: '1_000' is not a valid amount"),
+        (["\u0661\u0662\u0663"], "is not a valid amount"),  # Arabic-Indic digits
+        (["\uff11\uff10"], "is not a valid amount"),  # full-width digits
+        (["100", "--apply", "A-1=5USD"], "allocation amount: 5USD carries a currency"),
 ]
+
+
+def test_pay_with_the_payments_own_currency_code(run: Cli, db: Database) -> None:
+    ident = add_customer(run, "Con Moneda")
+    cid = cust_id(db, ident)
+    assert run.ok("pay", ident, "5MXN", "--no-apply").endswith("5.00 MXN: applied to nothing; credit 5.00\n")
+    assert run.ok("pay", ident, "$1,000.50 usd", "--currency", "usd", "--no-apply").endswith(
+        "1000.50 USD: applied to nothing; credit 1000.50\n")
+    with db.read() as s:
+        rows = s.execute(sa.select(tables.payment.c.amount_cents, tables.payment.c.currency)
+                         .where(tables.payment.c.customer_id == cid).order_by(tables.payment.c.id)).all()
+    assert [tuple(r) for r in rows] == [(500, "MXN"), (100050, "USD")]
+    assert integrity(db) == []
 
 
 def test_invalid_payment_writes_nothing(run: Cli, db: Database) -> None:
@@ -835,6 +872,60 @@ def test_bad_config_types_are_a_clean_error(nodb: Cli, tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------- db / config
+READ_COMMANDS = [
+    ["balance", "a"], ["balance", "a", "--json"], ["aging"], ["aging", "--format", "csv"], ["show", "a"],
+    ["customers"], ["export", "ledger"], ["db", "check"], ["rep", "pending"], ["statement", "a"],
+    ["contracts", "list"], ["outbox"],
+    # writes that need an existing customer or document: nothing to do on a new file either
+    ["pay", "a", "10"], ["invoice", "a", "--amount", "10"], ["note", "a", "hola"], ["customer", "edit", "a", "--name", "B"],
+]
+
+
+def test_a_missing_sqlite_file_is_refused_by_commands_that_read(nodb: Cli, tmp_path: Path) -> None:
+    """QA: ``--db sqlite:////nonexistent/dir/x.db balance a`` created the file (and its folders) and
+    said 'no customer matches'; ``db check`` on a new file said 'ledger reconciles'."""
+    path = tmp_path / "nonexistent" / "dir" / "x.db"
+    url = f"sqlite:///{path}"
+    message = f"arterm: database file {path} does not exist; `arterm demo` or `arterm db upgrade` creates one\n"
+    for args in READ_COMMANDS:
+        assert nodb.fail("--db", url, *args, db=False) == message, args
+        assert not (tmp_path / "nonexistent").exists(), args
+    # the same through ARTERM_DATABASE_URL and the configured default (ARTERM_DATA_DIR)
+    assert nodb.fail("balance", "a", db=False, env={"ARTERM_DATABASE_URL": url}) == message
+    assert not (tmp_path / "nonexistent").exists()
+    result = nodb.invoke("db", "check", db=False)
+    assert result.exit_code == 1 and "does not exist; `arterm demo` or `arterm db upgrade` creates one" in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["db", "upgrade"], ["customer", "add", "--name", "Nuevo", "--rfc", "EKU9003173C9"], ["operator", "add", "ana"],
+    ["import", "--json"],
+])
+def test_commands_that_create_data_may_create_the_sqlite_file(nodb: Cli, tmp_path: Path, args: list[str]) -> None:
+    path = tmp_path / "new" / "ledger.db"
+    url = f"sqlite:///{path}"
+    if args[0] == "import":
+        folder = tmp_path / "xml"
+        folder.mkdir()
+        args = [*args, str(folder)]
+    result = nodb.invoke("--db", url, *args, db=False)
+    assert result.exit_code in (0, 1) and "does not exist" not in result.stderr, result.stderr
+    assert path.exists()
+    assert nodb.ok("--db", url, "db", "check", db=False) == "ledger reconciles\n"  # now it exists: reads work
+
+
+def test_the_tui_still_creates_the_default_database(tmp_path: Path) -> None:
+    """``arterm`` with no command opens the TUI, which creates the default database on first run
+    through ``open_database(url)`` (create defaults to True)."""
+    from arterm.db.engine import open_database
+
+    path = tmp_path / "data" / "first-run" / "arterm.db"
+    database = open_database(f"sqlite:///{path}")
+    database.dispose()
+    assert path.exists()
+
+
 def test_db_upgrade_on_a_fresh_database(run: Cli, any_db_url: str) -> None:
     from arterm.db.migrate import HEAD_REVISION
 
@@ -875,10 +966,12 @@ def test_a_database_that_cannot_be_opened_is_a_clean_error(nodb: Cli, tmp_path: 
         ("mysql:///x", "arterm: unsupported database 'mysql': use sqlite or postgresql\n"),
         (f"sqlite:///{text}/sub/a.db", f"arterm: cannot open database: [Errno 20] Not a directory: '{text}/sub'\n"),
     ]
+    missing = f"arterm: database file {text}/sub/a.db does not exist; `arterm demo` or `arterm db upgrade` creates one\n"
     for url, message in cases:
         for args in (["balance", "a"], ["customer", "add", "--name", "X", "--rfc", "EKU9003173C9"], ["db", "upgrade"],
                      ["db", "check"]):
-            assert nodb.fail("--db", url, *args, db=False) == message, (url, args)
+            expected = missing if url.endswith("/sub/a.db") and args[0] in ("balance", "db") and args[1] != "upgrade" else message
+            assert nodb.fail("--db", url, *args, db=False) == expected, (url, args)
     assert text.read_bytes() == b"not a database\n" * 100
     proc = script("--db", "garbage", "balance", "a")  # the installed entry point, too
     assert (proc.returncode, proc.stdout) == (1, "") and proc.stderr.startswith("arterm: invalid database URL")
@@ -1018,3 +1111,61 @@ def test_script_db_check(any_db_url: str, small_ledger: int) -> None:
 def test_python_m_arterm() -> None:
     proc = subprocess.run([sys.executable, "-m", "arterm", "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and re.search(r"\d+\.\d+", proc.stdout), proc
+
+
+# --------------------------------------------------------------------------- untrusted text output
+RLO_NAME = "Zeta \u202e RTL"
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidi_overrides_typed_in_a_name_are_dropped(run: Cli, db: Database) -> None:
+    """QA: ``customer edit C000303 --name $'Zeta \\u202e RTL'`` stored the override."""
+    ident = add_customer(run, "Zeta")
+    run.ok("customer", "edit", ident, "--name", RLO_NAME)
+    assert detail(db, ident).name == "Zeta  RTL"
+    add_customer(run, "\u2067Otro\u2069 \u200fnombre", "KIJ0906199R1", "--street", "Calle \u202eolleC")
+    assert detail(db, "C000002").name == "Otro nombre"
+    assert detail(db, "C000002").address_lines[0].startswith("Calle olleC")
+    run.ok("note", ident, "línea\u202e uno\nlínea dos")
+    with db.read() as s:
+        assert s.execute(sa.select(tables.note.c.text)).scalar_one() == "línea uno\nlínea dos"
+
+
+def test_text_stored_before_the_fix_is_neutralised_on_output(run: Cli, db: Database) -> None:
+    """Names written straight to the database (older versions, another tool): every report that
+    prints them drops the bidi controls."""
+    ident = add_customer(run, "Zeta")
+    run.ok("invoice", ident, "--amount", "100", "--tax-rate", "0", "--date", d(40))
+    with db.write() as s:
+        s.execute(tables.customer.update().values(name=f"Zeta {BIDI} RTL \x1b[2J", search_text="zeta rtl"))
+    for args in (["show", ident], ["customers"], ["customers", "zeta"], ["balance", ident], ["aging"],
+                 ["aging", "--format", "csv"], ["statement", ident], ["statement", ident, "--format", "html"],
+                 ["rep", "pending"]):
+        out = run.ok(*args)
+        assert not any(ch in out for ch in BIDI + "\x1b"), (args, out)
+        if args[0] != "rep":
+            assert "Zeta" in out and "RTL" in out, args
+
+
+def test_aging_csv_neutralises_formulas_in_text_cells(run: Cli, db: Database) -> None:
+    """QA: a customer named ``=cmd|calc!A1`` went into the CSV as a formula (OWASP CSV injection)."""
+    names = {"=cmd|calc!A1": "'=cmd|calc!A1", "+SUM(A1)": "'+SUM(A1)", "-2+3": "'-2+3", "@SUM(1)": "'@SUM(1)",
+             "Normal SA": "Normal SA", "a=b": "a=b"}
+    rfcs = ["EKU9003173C9", "KIJ0906199R1", "URE180429TM6", "H&E951128469", "XIQB891116QE4", "COSC8001137NA"]
+    for (name, _), rfc in zip(names.items(), rfcs, strict=True):
+        ident = add_customer(run, name, rfc)
+        run.ok("invoice", ident, "--amount", "100", "--tax-rate", "0")
+    run.ok("customer", "add", "--name", "Crédito", "--rfc", "MUÑ110218LJ6", "--identifier", "=X1")
+    run.ok("pay", "=X1", "5", "--no-apply")
+    with db.write() as s:  # a tab / CR first, stored by an older version
+        s.execute(tables.customer.update().where(tables.customer.c.name == "Normal SA").values(name="\t=1+1"))
+    rows = list(csv.reader(io.StringIO(run.ok("aging", "--format", "csv"))))
+    by_rfc = {r[2]: r for r in rows[1:] if r[0] != "TOTAL"}
+    for (name, expected), rfc in zip(names.items(), rfcs, strict=True):
+        assert by_rfc[rfc][1] == ("' =1+1" if name == "Normal SA" else expected), name
+    assert by_rfc["MUÑ110218LJ6"][0] == "'=X1"  # identifiers are text cells too
+    credit = by_rfc["MUÑ110218LJ6"]
+    assert credit[-2:] == ["0.00", "5.00"]
+    # amounts are never prefixed, even negative ones (none here) -- the TOTAL rows are numbers
+    for r in rows[1:]:
+        assert all(MONEY.match(v) for v in r[5:]), r

@@ -251,3 +251,47 @@ def test_nested_and_encrypted_members_are_refused(sqlite_db: Database, tmp_path:
     ((_path, reason),) = report.rejected
     assert reason == ("nested archive not opened: extract it first" if name == "nested.zip"
                       else "encrypted archive member")
+
+
+# ------------------------------------------------------------------------- untrusted text, currency
+def test_bidi_overrides_in_a_receptor_name_are_dropped_at_import(any_db_url: str, tmp_path: Path) -> None:
+    """QA: a Receptor Nombre with &#x202e; (RIGHT-TO-LEFT OVERRIDE) was stored and printed raw."""
+    name = "ZETA \u202e LTR\u2066X\u2069 \u200fSA"
+    path = tmp_path / "rlo.xml"
+    path.write_bytes(inv(1, customer=Customer("KIJ0906199R1", name, "59820", "601", "G03")))
+    assert b"&#x202e;" in path.read_bytes().lower() or "\u202e".encode() in path.read_bytes()
+    code, _out, err = arterm(any_db_url, "import", "--json", str(path))
+    assert code == 0, err
+    db = Database(any_db_url)
+    try:
+        with db.read() as s:
+            stored = s.exec_driver_sql("SELECT name FROM customer").scalar_one()
+    finally:
+        db.dispose()
+    assert stored == "ZETA  LTRX SA"
+    for args in (["show", "KIJ0906199R1"], ["customers"], ["aging", "--format", "csv"], ["statement", "KIJ0906199R1"]):
+        code, out, err = arterm(any_db_url, *args)
+        assert code == 0, (args, err)
+        assert not any(ch in out for ch in "\u202e\u2066\u2069\u200f"), args
+
+
+@pytest.mark.parametrize(("currency", "attr"), [("MNX", "Moneda"), ("XYZ", "Moneda")])
+def test_an_invoice_in_a_currency_outside_c_moneda_is_rejected(any_db_url: str, tmp_path: Path, currency: str,
+                                                              attr: str) -> None:
+    path = tmp_path / "bad.xml"
+    path.write_bytes(inv(1, currency=currency, exchange_rate=D(17)))
+    ok = tmp_path / "ok.xml"
+    ok.write_bytes(inv(2, currency="USD", exchange_rate=D(17)))
+    code, out, _err = arterm(any_db_url, "import", "--json", str(path), str(ok))
+    assert code == 1
+    report = json.loads(out)
+    assert report["imported"]["invoice"] == 1  # the good file of the batch still goes in
+    rejected = json.dumps(report["rejected"], ensure_ascii=False)
+    assert f"{attr} {currency} no está en el catálogo c_Moneda del SAT" in rejected, rejected
+    db = Database(any_db_url)
+    try:
+        with db.read() as s:
+            assert s.exec_driver_sql("SELECT currency FROM document").scalars().all() == ["USD"]
+            assert s.exec_driver_sql("SELECT DISTINCT currency FROM customer_balance").scalars().all() == ["USD"]
+    finally:
+        db.dispose()

@@ -203,7 +203,8 @@ def test_cli_rep_pending_table_and_set(any_db_url: str) -> None:
     assert code == 1 and "does not exist" in err
 
 
-def test_cli_rep_pending_when_nothing_is_pending(any_db_url: str) -> None:
+def test_cli_rep_pending_when_nothing_is_pending(any_db_url: str, db: Database) -> None:
+    """On an empty ledger (``db`` creates it: a missing SQLite file is refused by read commands)."""
     code, out, _err = arterm(any_db_url, "rep", "pending")
     assert code == 0 and out.strip() == "Ningún pago espera su REP."
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -103,7 +104,6 @@ def test_leap_day_rfc_of_a_person_born_on_29_february() -> None:
         ("1.005", 101),
         ("1,234.50", 123450),
         ("$1,234.50", 123450),
-        ("1234.5 MXN", 123450),
         ("  99 ", 9900),
         ("-0.005", -1),
         ("0", 0),
@@ -141,7 +141,7 @@ def test_huge_amounts_are_too_large_not_a_crash(value: object) -> None:
     """``1e27``/``1e30`` used to escape as ``decimal.InvalidOperation`` from ``quantize``."""
     for parse in (to_cents, positive_cents):
         with pytest.raises(DomainError, match="amount: amount is too large"):
-            parse(value)
+            parse(value, currency="MXN")
 
 
 def test_quantize_of_a_huge_product_is_too_large() -> None:
@@ -181,6 +181,118 @@ def test_currency_codes() -> None:
     for bad in ("", "US", "DOLLARS", "U$D"):
         with pytest.raises(DomainError):
             check_currency(bad)
+
+
+@pytest.mark.parametrize("code", ["MXN", "usd", "EUR", "GBP", "JPY", "CAD", "MXV", "VES"])
+def test_currency_in_c_moneda(code: str) -> None:
+    assert check_currency(code) == code.upper()
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("MNX", "currency: MNX is not in the SAT catalog c_Moneda"),  # the QA typo
+        ("XYZ", "currency: XYZ is not in the SAT catalog c_Moneda"),
+        ("ABC", "not in the SAT catalog c_Moneda"),
+        ("XXX", "currency: XXX is not a currency documents or payments can be in"),  # REP shells only
+        ("XTS", "not a currency documents or payments can be in"),
+        ("XAU", "not a currency documents or payments can be in"),
+        ("ÜSD", "is not a currency code"),
+        ("M\u202eXN", "is not a currency code"),
+    ],
+)
+def test_currency_outside_c_moneda_is_refused(code: str, message: str) -> None:
+    with pytest.raises(DomainError, match=message) as err:
+        check_currency(code)
+    assert err.value.field == "currency"
+    assert "\n" not in str(err.value)
+
+
+def test_c_moneda_catalog() -> None:
+    from arterm.domain.catalogs import MONEDA, NOT_FOR_BALANCES
+
+    assert {"MXN", "USD", "EUR", "XXX"} <= MONEDA
+    assert NOT_FOR_BALANCES <= MONEDA
+    assert all(len(c) == 3 and c.isalpha() and c.isupper() for c in MONEDA)
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "cents"),
+    [
+        ("1234.5 MXN", "MXN", 123450),
+        ("5mxn", "MXN", 500),
+        ("5USD", "USD", 500),
+        ("USD 5", "USD", 500),
+        ("usd5.25", "USD", 525),
+        ("$1,234.50 EUR", "EUR", 123450),
+        ("5", "USD", 500),  # no code: the operation's currency
+    ],
+)
+def test_amount_with_the_operations_currency(text: str, currency: str, cents: int) -> None:
+    assert to_cents(text, currency=currency, context="payment") == cents
+    assert positive_cents(text, currency=currency, context="payment") == cents
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("5USD", "amount: 5USD is in USD but the payment is in MXN"),
+        ("5 usd", "amount: 5 usd is in USD but the payment is in MXN"),
+        ("EUR 10", "amount: EUR 10 is in EUR but the payment is in MXN"),
+        ("$1,000.00 GBP", "is in GBP but the payment is in MXN"),
+    ],
+)
+def test_amount_in_another_currency_is_refused(text: str, message: str) -> None:
+    for parse in (to_cents, positive_cents, to_decimal):
+        with pytest.raises(DomainError, match=re.escape(message)):
+            parse(text, currency="MXN", context="payment")
+
+
+def test_amount_with_a_currency_where_none_applies_is_refused() -> None:
+    """A quantity, a rate or an amount parsed without the operation's currency: no code at all."""
+    with pytest.raises(DomainError, match="quantity: 5 USD carries a currency"):
+        to_decimal("5 USD", field="quantity")
+    with pytest.raises(DomainError, match="carries a currency"):
+        to_cents("1234.5 MXN")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,2,3",  # misplaced thousands separators
+        "12,34",
+        "1234,50",  # a decimal comma
+        "1,0000",
+        ",123",
+        "1,234,56",
+        "1_000",  # underscores (Decimal accepts them)
+        "1_000.50",
+        "\u0661\u0662\u0663",  # Arabic-Indic digits (Decimal accepts them)
+        "\u0661.\u0665",
+        "\uff11\uff12\uff13",  # full-width digits
+        "\u0967\u0968",  # Devanagari digits
+        "1 000",  # a space inside the number
+        "5 XYZ",  # not a currency, not an amount
+        "5MNX",
+        "5 US D",
+        "--5",
+        "1.2.3",
+    ],
+)
+def test_malformed_amounts_are_refused(text: str) -> None:
+    for parse in (to_cents, to_decimal):
+        with pytest.raises(DomainError, match="amount: .* is not a valid amount") as err:
+            parse(text, currency="MXN", context="payment")
+        assert err.value.field == "amount"
+
+
+@pytest.mark.parametrize(
+    ("text", "cents"),
+    [("1,234", 123400), ("12,345.67", 1234567), ("1,234,567.8", 123456780), ("-1,000", -100000),
+     ("+5", 500), ("$ 5", 500), (".5", 50), ("5.", 500), ("1e3", 100000)],
+)
+def test_well_formed_amounts(text: str, cents: int) -> None:
+    assert to_cents(text) == cents
 
 
 # ------------------------------------------------------------------------------------------ text
@@ -284,3 +396,48 @@ def test_due_date_bounds_agree_with_bucket_for(limits: tuple[int, ...]) -> None:
         else:
             in_range = [k for k, lo, hi in bounds if k != "current" and due <= hi and (lo is None or due >= lo)]  # type: ignore[operator]
         assert in_range == [bucket_for(due, AS_OF, limits)], offset
+
+
+# ----------------------------------------------------------------------- bidi controls, CSV cells
+BIDI_CHARS = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
+              "\u200e", "\u200f", "\u061c"]
+
+
+@pytest.mark.parametrize("ch", BIDI_CHARS)
+def test_bidi_controls_are_dropped_at_input(ch: str) -> None:
+    assert clean_line(f"Zeta {ch}RTL") == "Zeta RTL"
+    assert clean_line(f"{ch}{ch}", field="name", required=False) == ""
+    assert clean_text(f"uno{ch}\ndos") == "uno\ndos"
+    with pytest.raises(DomainError, match="name: required"):
+        clean_line(f" {ch} ", field="name", required=True)
+
+
+def test_line_separators_and_kept_text() -> None:
+    from arterm.domain.text import strip_bidi
+
+    assert clean_line("a\u2028b\u2029c") == "a b c"
+    assert clean_text("a\u2028b") == "a\nb"
+    assert clean_line("Ñandú Peña — \u05e9\u05dc\u05d5\u05dd") == "Ñandú Peña — \u05e9\u05dc\u05d5\u05dd"  # RTL letters stay
+    assert strip_bidi("x\u202ey\u2066z") == "xyz"
+    assert strip_bidi("sin cambios") == "sin cambios"
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("=cmd|calc!A1", "'=cmd|calc!A1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "' =1"),
+        ("\r=1", "' =1"),
+        ("  =1", "'  =1"),
+        ("Ferretería = SA", "Ferretería = SA"),
+        ("Zeta \u202e RTL", "Zeta  RTL"),
+        ("", ""),
+    ],
+)
+def test_csv_text(text: str, cell: str) -> None:
+    from arterm.domain.text import csv_text
+
+    assert csv_text(text) == cell

@@ -108,9 +108,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain import catalogs
 from ..domain.errors import DomainError
-from ..domain.money import MAX_CENTS
+from ..domain.money import MAX_CENTS, check_currency
 from ..domain.rfc import check_character, normalize_rfc, validate_rfc
-from ..domain.text import fold
+from ..domain.text import fold, strip_bidi
 from ..i18n import fmt_money, t
 from ._ops import Doc, Ops, reference
 from ._sql import Raw
@@ -228,11 +228,12 @@ def parse_terms(text: str | None) -> int | None:
 
 
 def _clip(value: str | None, limit: int) -> str:
-    """Text from a file for a column: control characters become spaces, trimmed, cut to ``limit``."""
+    """Text from a file for a column: control characters become spaces, bidi overrides are
+    dropped (as typed text, ``domain.text.clean_line``), trimmed, cut to ``limit``."""
     if not value:
         return ""
     if not value.isprintable():
-        value = _CONTROL.sub(" ", value)
+        value = strip_bidi(_CONTROL.sub(" ", value))
     return value.strip()[:limit]
 
 
@@ -691,6 +692,7 @@ class Importer:
         currency = c.currency
         if currency == "XXX":
             raise CfdiError(self._t("cfdi.r.currency_xxx"))
+        self._check_currency(currency, "", "Moneda")
         if currency == "MXN":
             if c.exchange_rate is not None and c.exchange_rate != _ONE:
                 entry.warnings.append(self._t("cfdi.w.mxn_rate", rate=c.exchange_rate))
@@ -701,6 +703,13 @@ class Importer:
         if len(rate) > 20:
             rate = format(c.exchange_rate.normalize(), "f")[:20]
         return currency, rate
+
+    def _check_currency(self, currency: str, where: str, attr: str) -> None:
+        """The ledger's currency rule (``money.check_currency``: SAT c_Moneda, real money)."""
+        try:
+            check_currency(currency)
+        except DomainError:
+            raise CfdiError(self._t("cfdi.r.currency_catalog", where=where, attr=attr, currency=currency)) from None
 
     def _customer(self, conn: Any, raw: Raw, ops: Ops, entry: _Entry) -> _Customer:
         c = entry.cfdi
@@ -1124,11 +1133,13 @@ class Importer:
             currency = p.currency
             if currency == "XXX":
                 raise CfdiError(self._t("cfdi.r.pago_currency", where=where))
+            self._check_currency(currency, where, "MonedaP")
             monto = cents(p.amount, "Monto")
             if monto <= 0:
                 raise CfdiError(self._t("cfdi.r.pago_zero", where=where))
             pago_claims: list[_Claim] = []
             for j, d in enumerate(p.documents, 1):
+                self._check_currency(d.currency, where, f"DoctoRelacionado[{j}]/@MonedaDR")
                 amount = cents(d.paid, "ImpPagado")
                 if d.currency == currency:
                     eq, source = _ONE, amount

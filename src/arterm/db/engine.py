@@ -55,15 +55,28 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     return engine
 
 
+def _missing_sqlite_file(database: str, query: object) -> bool:
+    """A SQLite URL naming a file that is not there (not ``:memory:``, not a ``file:`` URI)."""
+    if not database or database == ":memory:" or (isinstance(query, dict) and query.get("uri")):
+        return False
+    return not Path(database).exists()
+
+
 class Database:
     """One database: its engines and sessions. Thread-safe; share one per process."""
 
-    def __init__(self, url: str, *, upgrade: bool = True, schema: str | None = None) -> None:
+    def __init__(self, url: str, *, upgrade: bool = True, schema: str | None = None, create: bool = True) -> None:
+        """``create=False``: a SQLite file that does not exist is a ``DatabaseError`` instead of a
+        new empty database (and its folders): a mistyped path for a command that only reads."""
         self.url = normalize_url(url)
         parsed = make_url(self.url)
         self.dialect = parsed.get_backend_name()
         if self.dialect == "sqlite":
             database = parsed.database or ""
+            if not create and _missing_sqlite_file(database, parsed.query):
+                parsed.get_dialect()  # an unknown driver (sqlite+nodriver) is a bad URL first
+                raise DatabaseError(f"database file {database} does not exist; "
+                                    "`arterm demo` or `arterm db upgrade` creates one")
             if database and database != ":memory:":
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
                 # WAL once per file: persistent, lets readers run while a writer works.
@@ -129,11 +142,12 @@ class Database:
             self.read_engine.dispose()
 
 
-def open_database(url: str, *, upgrade: bool = True) -> Database:
+def open_database(url: str, *, upgrade: bool = True, create: bool = True) -> Database:
     """``Database(url)``, with every way of failing to open it (a malformed URL, a file that is not
-    a database, no permission, a missing driver) as a one-line ``DatabaseError``."""
+    a database, no permission, a missing driver) as a one-line ``DatabaseError``. ``create=False``:
+    a missing SQLite file is refused, not created (commands that only read)."""
     try:
-        return Database(url, upgrade=upgrade)
+        return Database(url, upgrade=upgrade, create=create)
     except sa.exc.ArgumentError:  # also NoSuchModuleError (unknown dialect or driver)
         raise DatabaseError("invalid database URL: use sqlite:///path or postgresql://user@host/name") from None
     except sa.exc.DBAPIError as exc:  # OperationalError, DatabaseError ("file is not a database"), ...

@@ -33,6 +33,28 @@ REGIMEN_FISCAL = ("601", "603", "605", "606", "607", "608", "610", "611", "612",
                   "616", "620", "621", "622", "623", "624", "625", "626")
 USO_CFDI = tuple([f"G0{i}" for i in range(1, 4)] + [f"I0{i}" for i in range(1, 9)]
                  + [f"D{i:02d}" for i in range(1, 11)] + ["S01", "CP01", "CN01"])
+# c_Moneda (SAT, CFDI 4.0): the ISO 4217 codes, including the replaced ones SAT still lists (BYR,
+# MRO, STD, VEF, HRK...) and the fund / metal / special codes, plus XXX ("no currency", used by REP
+# shells). See ``money.check_currency`` for the codes a balance may use.
+MONEDA = frozenset({
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD",
+    "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BYR", "BZD", "CAD", "CDF", "CHE",
+    "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP",
+    "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD",
+    "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES",
+    "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD",
+    "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRO", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN",
+    "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR",
+    "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD",
+    "SSP", "STD", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS",
+    "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED", "VEF", "VES", "VND", "VUV", "WST", "XAF",
+    "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XDR", "XOF", "XPD", "XPF", "XPT", "XSU", "XTS", "XUA",
+    "XXX", "YER", "ZAR", "ZMW", "ZWL"
+})
+# c_Moneda codes that are not money a customer can owe or pay: no currency (REP shells), the
+# testing code, precious metals, IMF / bond-market units of account.
+NOT_FOR_BALANCES = frozenset({"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD",
+                              "XDR", "XSU", "XUA"})
 DOCUMENT_KINDS = ("invoice", "sales_note", "credit_note")
 PAYMENT_ORIGINS = ("manual", "cfdi_import", "direct_debit")
 

@@ -9,6 +9,19 @@ from .errors import DomainError
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional formatting characters: the embeddings and overrides U+202A-U+202E (RLO U+202E
+# makes a terminal, a spreadsheet or a PDF show what follows reversed), the isolates
+# U+2066-U+2069, and the invisible marks U+200E LRM, U+200F RLM, U+061C ALM. None belongs in the
+# names, references and notes of a Mexican ledger: all are dropped at input (``clean_line``,
+# ``clean_text``, ``strip_bidi`` for CFDI text) and on output (``printable``).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+_LINE_SEPARATORS = re.compile("[\u2028\u2029]")
+
+
+def strip_bidi(text: str) -> str:
+    """``text`` without bidirectional formatting characters (see ``BIDI_CONTROLS``)."""
+    return _BIDI.sub("", text) if _BIDI.search(text) else text
 
 
 def fold(text: str) -> str:
@@ -25,7 +38,8 @@ def search_key(*parts: str) -> str:
 
 def clean_line(text: str, *, field: str = "text", max_len: int = 300, required: bool = False) -> str:
     """One line of operator-typed text: control characters removed, trimmed, length-checked."""
-    value = _CONTROL.sub("", (text or "").replace("\t", " ")).strip()
+    value = _CONTROL.sub("", (text or "").replace("\t", " "))
+    value = strip_bidi(_LINE_SEPARATORS.sub(" ", value)).strip()
     value = value.replace("\n", " ").replace("\r", " ")
     if required and not value:
         raise DomainError(f"{field}: required", field=field)
@@ -36,7 +50,8 @@ def clean_line(text: str, *, field: str = "text", max_len: int = 300, required: 
 
 def clean_text(text: str, *, field: str = "text", max_len: int = 5000, required: bool = False) -> str:
     """Multi-line text (notes): control characters other than newlines removed."""
-    value = _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\t", "    ")).strip()
+    value = _CONTROL.sub("", (text or "").replace("\r\n", "\n").replace("\t", "    "))
+    value = strip_bidi(_LINE_SEPARATORS.sub("\n", value)).strip()
     if required and not value:
         raise DomainError(f"{field}: required", field=field)
     if len(value) > max_len:
@@ -98,3 +113,17 @@ def printable(text: str) -> str:
     """Untrusted one-line text made safe to write to a terminal: escape sequences and bidi overrides
     removed, tabs and line breaks turned into a space, other control characters into U+FFFD."""
     return _UNSAFE.sub(_replacement, text) if _NEEDS_CLEANING.search(text) else text
+
+
+# A spreadsheet opening a CSV runs a cell that starts like a formula (=HYPERLINK(...), =cmd|...)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(text: str) -> str:
+    """A text cell of a CSV report: ``printable`` (one line, no escapes or bidi overrides), and a
+    leading ``'`` when it would start a formula (OWASP "CSV injection"). Never for amounts."""
+    value = text or ""
+    clean = printable(value)
+    if value.startswith(_FORMULA_START) or clean.lstrip().startswith(_FORMULA_START):
+        return "'" + clean
+    return clean

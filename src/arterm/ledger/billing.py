@@ -144,17 +144,18 @@ def update_contract(
     if c.status == "ended":
         raise DomainError(f"contract #{contract_id} has ended; it cannot be changed", field="status")
     values: dict[str, Any] = {}
+    if currency is not _UNSET:
+        values["currency"] = check_currency(currency or c.currency)
     if description is not _UNSET:
         values["description"] = clean_line(description, field="description", max_len=500)
     if amount is not _UNSET:
-        values["amount_cents"] = positive_cents(amount, field="amount")
+        values["amount_cents"] = positive_cents(amount, field="amount", currency=values.get("currency", c.currency),
+                                                context="contract")
     if tax_rate is not _UNSET:
         rate = to_decimal(tax_rate, field="tax rate")
         if not 0 <= rate <= to_decimal("0.5"):
             raise DomainError("tax rate must be between 0 and 0.50", field="tax_rate")
         values["tax_rate"] = str(rate)
-    if currency is not _UNSET:
-        values["currency"] = check_currency(currency or c.currency)
     if frequency is not _UNSET:
         if frequency not in FREQUENCIES:
             raise DomainError(f"frequency must be one of {', '.join(FREQUENCIES)}", field="frequency")

@@ -50,7 +50,8 @@ def create_contract(
 ) -> int:
     log = start(session, actor)
     customer = customer_row(session, customer_id)
-    amount_cents = positive_cents(amount, field="amount")
+    currency = check_currency(currency or customer.currency)
+    amount_cents = positive_cents(amount, field="amount", currency=currency, context="contract")
     if frequency not in FREQUENCIES:
         raise DomainError(f"frequency must be one of {', '.join(FREQUENCIES)}", field="frequency")
     start_date = check_date(start_date, field="start date")
@@ -78,7 +79,7 @@ def create_contract(
     contract_id = session.execute(
         T_CONTRACT.insert().values(
             customer_id=customer_id, description=clean_line(description, field="description", max_len=500),
-            amount_cents=amount_cents, tax_rate=str(rate), currency=check_currency(currency or customer.currency),
+            amount_cents=amount_cents, tax_rate=str(rate), currency=currency,
             frequency=frequency, start_date=start_date, end_date=end_date, periods=periods, billing_day=billing_day,
             payment_terms_days=payment_terms_days, metodo_pago=metodo_pago, forma_pago="99" if metodo_pago == "PPD" else "03",
             direct_debit=bool(direct_debit), dd_forma_pago=dd_forma_pago, dd_reference=mask_reference(dd_reference),

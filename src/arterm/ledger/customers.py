@@ -81,7 +81,10 @@ def _clean_fields(changes: dict[str, Any], *, allow_bad_rfc_check: bool) -> dict
                 raise DomainError("language: es or en", field="language")
             out[key] = value
         elif key == "credit_limit":
-            out["credit_limit_cents"] = None if value in (None, "") else to_cents(value, field="credit_limit")
+            # a currency code written with the limit must be the customer's currency, when it is given here
+            limit_currency = check_currency(changes["currency"]) if changes.get("currency") else None
+            out["credit_limit_cents"] = None if value in (None, "") else to_cents(
+                value, field="credit_limit", currency=limit_currency, context="customer")
             if out["credit_limit_cents"] is not None and out["credit_limit_cents"] < 0:
                 raise DomainError("credit_limit: cannot be negative", field="credit_limit")
         elif key == "currency":

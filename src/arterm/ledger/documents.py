@@ -52,10 +52,12 @@ class LineAmounts:
     tax_cents: int
 
 
-def compute_line(line: LineInput, index: int = 0) -> LineAmounts:
+def compute_line(line: LineInput, index: int = 0, currency: str | None = None,
+                 context: str = "document") -> LineAmounts:
+    """One line's amounts; a unit price written with a currency code must be in ``currency``."""
     desc = clean_line(line.description, field=f"line {index + 1} description", max_len=1000, required=True)
     qty = to_decimal(line.quantity, field=f"line {index + 1} quantity")
-    price = to_decimal(line.unit_price, field=f"line {index + 1} unit price")
+    price = to_decimal(line.unit_price, field=f"line {index + 1} unit price", currency=currency, context=context)
     rate = to_decimal(line.tax_rate, field=f"line {index + 1} tax rate")
     if qty <= 0:
         raise DomainError(f"line {index + 1}: quantity must be greater than zero", field="lines")
@@ -69,12 +71,13 @@ def compute_line(line: LineInput, index: int = 0) -> LineAmounts:
                        to_cents(tax, field=f"line {index + 1} tax"))
 
 
-def compute_totals(lines: Sequence[LineInput]) -> tuple[list[LineAmounts], Totals]:
+def compute_totals(lines: Sequence[LineInput], currency: str | None = None,
+                   context: str = "document") -> tuple[list[LineAmounts], Totals]:
     if not lines:
         raise DomainError("a document needs at least one line", field="lines")
     if len(lines) > MAX_LINES:
         raise DomainError(f"at most {MAX_LINES} lines", field="lines")
-    computed = [compute_line(line, i) for i, line in enumerate(lines)]
+    computed = [compute_line(line, i, currency, context) for i, line in enumerate(lines)]
     subtotal = sum(c.amount_cents for c in computed)
     tax = sum(c.tax_cents for c in computed)
     return computed, Totals(subtotal, tax, subtotal + tax)
@@ -130,7 +133,7 @@ def _insert_document(
     forma_pago = catalogs.check_forma_pago(forma_pago)
     if metodo_pago == "PPD" and forma_pago != "99":
         raise DomainError("a PPD invoice has forma de pago 99 (por definir)", field="forma_pago")
-    computed, computed_totals = compute_totals(lines)
+    computed, computed_totals = compute_totals(lines, currency, kind.replace("_", " "))
     if totals is None:
         totals = computed_totals
     if totals.total_cents <= 0:

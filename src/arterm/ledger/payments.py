@@ -51,9 +51,9 @@ def record_payment(
     """
     log = start(session, actor)
     customer = customer_row(session, customer_id)
-    amount_cents = positive_cents(amount, field="amount")
-    paid_on = check_date(paid_on or today(), field="payment date", allow_future=status == "pending")
     currency = check_currency(currency or customer.currency)
+    amount_cents = positive_cents(amount, field="amount", currency=currency, context="payment")
+    paid_on = check_date(paid_on or today(), field="payment date", allow_future=status == "pending")
     forma_pago = catalogs.check_forma_pago(forma_pago, allow_99=False)
     if origin not in catalogs.PAYMENT_ORIGINS:
         raise DomainError(f"unknown payment origin {origin!r}", field="origin")
