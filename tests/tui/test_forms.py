@@ -619,6 +619,20 @@ async def test_payment_for_a_document_preview_and_only_this_document(led: Ledger
     assert integrity(led.db) == []
 
 
+async def test_typing_over_the_prefilled_amount_replaces_it(led: Ledger) -> None:
+    """Seen in tmux: the amount is filled in once the documents are read, after the field got the
+    focus, so "500" typed at once gave "1150.00500". It is selected, as a field is on focus."""
+    app = make_app(led.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = PaymentForm(led.customer, led.a1)
+        await open_screen(pilot, form)
+        amount = form.query_one("#amount", Input)
+        assert amount.has_focus and amount.value == "1150.00"
+        await pilot.press("5", "0", "0")
+        assert amount.value == "500"
+        assert form.plan() == [(led.a1, 50000)]
+
+
 async def test_payment_amount_typed_in_a_burst_keeps_its_keys_in_order(led: Ledger) -> None:
     """Seen in tmux: backspaces and digits sent together were applied out of order ("16202.88",
     then 10 backspaces and "2000", gave "16"): the amount field must apply them as typed."""

@@ -158,7 +158,11 @@ class PaymentForm(FormModal):
                 amount = data.chosen.row.balance
             else:
                 amount = data.open_by_currency.get(currency, 0)
-            self.query_one("#amount", Input).value = cents_text(amount) if amount > 0 else ""
+            field = self.query_one("#amount", Input)
+            if not field.value:  # not over what the operator typed while the data was read
+                field.value = cents_text(amount) if amount > 0 else ""
+                if field.has_focus:  # selected, as on focus: typing replaces the amount
+                    field.select_all()
         self.recompute()
 
     # -- preview ------------------------------------------------------------------------------
