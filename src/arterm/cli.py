@@ -121,7 +121,14 @@ def pause_gc() -> None:
     """
     import gc
 
+    if not gc.isenabled():
+        return
     gc.disable()
+    # On again when the command ends: run in-process (tests, an embedding program) it must not
+    # leave the caller without a collector.
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.call_on_close(gc.enable)
 
 
 # The ledger's dates (ledger._base.check_date). A date option outside them is refused here: the

@@ -780,6 +780,18 @@ def test_aging_json_with_totals_and_assigned(portfolio: Cli) -> None:
         "as_of": TODAY.isoformat(), "customers": [], "totals": {}}
 
 
+def test_reports_pause_the_collector_only_while_they_run(portfolio: Cli) -> None:
+    """``aging`` and ``balance`` turn the cyclic collector off for their run (cli.pause_gc); run
+    in-process they turned it off for the caller too (a later test found it off)."""
+    import gc
+
+    assert gc.isenabled()
+    portfolio.json("aging", "--format", "json")
+    assert gc.isenabled()
+    portfolio.ok("balance", "Alfa")
+    assert gc.isenabled()
+
+
 def test_aging_csv(portfolio: Cli) -> None:
     rows = list(csv.reader(io.StringIO(portfolio.ok("aging", "--format", "csv"))))
     assert rows[0] == ["identifier", "name", "rfc", "assigned", "currency", *BUCKETS, "total", "credit"]
