@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -269,26 +270,18 @@ def unbilled_periods(contract: ContractInfo, billed: set[date], holds: Sequence[
                      until: date | None = None, limit: int | None = None) -> list[schedule.Period]:
     """Periods without a document and not held, in order: those billed on or before ``until``
     (``None``: any date), at most ``limit`` of them."""
+    if until is not None:  # billed periods are skipped without building them (the start-up check)
+        candidates: Iterable[schedule.Period] = schedule.unbilled_periods(
+            contract.start_date, contract.frequency, until=until, billed=billed, billing_day=contract.billing_day,
+            end=contract.end_date, count=contract.periods)
+    else:
+        candidates = (p for p in islice(contract.iter_periods(), SCHEDULE_LIMIT + 1) if p.start not in billed)
     out: list[schedule.Period] = []
     forever = _open_from(holds)
-    if until is not None:  # billed periods skipped without building them (the start-up check)
-        for p in schedule.unbilled_periods(contract.start_date, contract.frequency, until=until, billed=billed,
-                                           billing_day=contract.billing_day, end=contract.end_date,
-                                           count=contract.periods):
-            if forever is not None and p.billing_date >= forever:
-                break  # billing dates only grow: every later period is held too
-            if is_held(p.billing_date, holds):
-                continue
-            out.append(p)
-            if limit is not None and len(out) >= limit:
-                break
-        return out
-    for n, p in enumerate(contract.iter_periods()):
+    for p in candidates:
         if forever is not None and p.billing_date >= forever:
-            break
-        if n > SCHEDULE_LIMIT:
-            break
-        if p.start in billed or is_held(p.billing_date, holds):
+            break  # billing dates only grow: every later period is held too
+        if is_held(p.billing_date, holds):
             continue
         out.append(p)
         if limit is not None and len(out) >= limit:

@@ -226,8 +226,11 @@ def credit_note_applications(session: Connection, credit_note_ids: list[int]) ->
 
 
 def _pay_row(r) -> PaymentRow:  # type: ignore[no-untyped-def]
-    deadline = rep_deadline(r.paid_on) if r.rep_status == "pending" else None
-    return PaymentRow(r.id, r.paid_on, int(r.amount_cents), int(r.unapplied_cents), r.currency, r.status, r.rep_status,
+    rep_status = r.rep_status
+    if rep_status == "pending" and r.status in ("cancelled", "rejected"):
+        rep_status = "not_required"  # cancelled by a version that left the REP pending: none is owed
+    deadline = rep_deadline(r.paid_on) if rep_status == "pending" else None
+    return PaymentRow(r.id, r.paid_on, int(r.amount_cents), int(r.unapplied_cents), r.currency, r.status, rep_status,
                       r.rep_uuid, deadline, r.origin, r.forma_pago, r.reference, r.contract_id)
 
 

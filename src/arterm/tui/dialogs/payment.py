@@ -126,7 +126,7 @@ class PaymentDialog(FormModal):
 
     def _rep_text(self, p: PaymentRow) -> Text:
         out = Text()
-        if p.rep_status == "pending" and p.status not in ("cancelled", "rejected"):
+        if p.rep_status == "pending":
             deadline = p.rep_deadline or rep_deadline(p.paid_on)
             days = (deadline - self.app.today()).days
             out.append(self.tr("rep.pending"), style="bold")
@@ -139,9 +139,7 @@ class PaymentDialog(FormModal):
             out.append(self.tr("rep.issued") + " · ", style="bold")
             out.append(literal(p.rep_uuid or ""))
         else:
-            # (a payment cancelled before the ledger cleared "pending" on cancelling owes no REP either)
-            out.append(self.tr("rep.not_required") if p.rep_status in ("not_required", "pending")
-                       else literal(p.rep_status))
+            out.append(self.tr("rep.not_required") if p.rep_status == "not_required" else literal(p.rep_status))
         return out
 
     # -- REP ----------------------------------------------------------------------------------

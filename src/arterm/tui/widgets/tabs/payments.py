@@ -22,8 +22,6 @@ def rep_cell(row: lists.PaymentRow, fmt: Fmt, today: date) -> str | Text:
         return styled(text, fmt.alert) if deadline < today else text
     if row.rep_status == "issued" and row.rep_uuid:
         return literal(row.rep_uuid)
-    if row.rep_status == "pending":  # cancelled or rejected: no REP is owed
-        return styled(fmt.tr("rep.not_required"), fmt.muted)
     return styled(fmt.tr(f"rep.{row.rep_status}"), fmt.muted)
 
 
