@@ -101,6 +101,8 @@ def _split(cents: int) -> tuple[str, str]:
 
 def fmt_amount(cents: int, lang: str = DEFAULT_LANGUAGE) -> str:
     """Centavos → ``12,345.67`` / ``-1,234.00`` (same in every language)."""
+    if cents == 0 and type(cents) is int:
+        return "0.00"  # most cells of an aging report
     sign, body = _split(_as_cents(cents))
     return f"{sign}{body}"
 

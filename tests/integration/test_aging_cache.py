@@ -19,6 +19,7 @@ from ledger_helpers import ACTOR, customer, integrity, invoice, pay, warm_aging
 from arterm import ledger as L
 from arterm.db import tables
 from arterm.db.engine import Database
+from arterm.domain.aging import bucket_keys
 from arterm.queries.balances import AgingRefresh, aging_totals, save_aging
 from arterm.queries.integrity import check_ledger
 
@@ -33,7 +34,13 @@ def aging(db: Database, as_of: date = TODAY, limits: tuple[int, ...] = (30, 60, 
     with db.read() as s:
         got = aging_totals(s, as_of=as_of, limits=limits, customer_ids=ids, refreshed=refreshed)
         assert got == aging_totals(s, as_of=as_of, limits=limits, customer_ids=ids, use_cache=False)
-    return got, refreshed
+    return named(got, limits), refreshed
+
+
+def named(totals: dict, limits: tuple[int, ...] = (30, 60, 90, 120)) -> dict:
+    """``aging_totals`` with each row's bucket sums keyed by bucket name."""
+    keys = bucket_keys(limits)
+    return {key: (dict(zip(keys, sums, strict=True)), credit) for key, (sums, credit) in totals.items()}
 
 
 def cache_row(db: Database, cid: int):  # type: ignore[no-untyped-def]
@@ -68,7 +75,7 @@ def test_a_report_fills_the_cache_and_the_next_one_reads_it(db: Database) -> Non
     with db.write() as w:
         w.execute(B.update().where(B.c.customer_id == cid).values(aging_b5=1))
     with db.read() as s:
-        assert aging_totals(s, as_of=TODAY)[(cid, "MXN")][0]["120+"] == 1
+        assert named(aging_totals(s, as_of=TODAY))[(cid, "MXN")][0]["120+"] == 1
         assert check_ledger(s) == [(f"customer {cid} MXN: cached aging [10000, 20000, 30000, 40000, 50000, 1] "
                                     "but documents say [10000, 20000, 30000, 40000, 50000, 60000]")]
 
@@ -148,7 +155,7 @@ def test_other_bucket_limits_and_past_dates_do_not_use_the_row(db: Database) -> 
     got, refreshed = aging(db, limits=many)
     assert refreshed == [] and sum(got[(cid, "MXN")][0].values()) == 210000
     with db.read() as s:  # last month: rebuilt from the history, cache or not
-        past = aging_totals(s, as_of=TODAY - timedelta(days=30))
+        past = named(aging_totals(s, as_of=TODAY - timedelta(days=30)))
     assert past[(cid, "MXN")][0]["current"] == 0 and sum(past[(cid, "MXN")][0].values()) == 180000
 
 

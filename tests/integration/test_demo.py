@@ -152,7 +152,7 @@ def check_coverage(s: sa.Connection) -> None:
     per_bucket = Counter[str]()
     for (_, currency), (buckets, _credit) in totals.items():
         if currency == "MXN":
-            per_bucket.update(buckets)
+            per_bucket.update(dict(zip(bucket_keys(), buckets, strict=True)))
     assert all(per_bucket[k] > 0 for k in bucket_keys()), per_bucket
     # The open balances the ledger maintains agree with the aging rebuilt from the history.
     assert aging_totals(s, as_of=DEMO_TODAY, today=DEMO_TODAY + timedelta(days=1)) == totals

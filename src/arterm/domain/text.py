@@ -123,6 +123,9 @@ def csv_text(text: str) -> str:
     """A text cell of a CSV report: ``printable`` (one line, no escapes or bidi overrides), and a
     leading ``'`` when it would start a formula (OWASP "CSV injection"). Never for amounts."""
     value = text or ""
+    first = value[:1]
+    if first and first not in _FORMULA_START and not first.isspace() and not _NEEDS_CLEANING.search(value):
+        return value  # nearly every cell: nothing to clean, nothing that starts a formula
     clean = printable(value)
     if value.startswith(_FORMULA_START) or clean.lstrip().startswith(_FORMULA_START):
         return "'" + clean

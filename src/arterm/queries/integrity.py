@@ -104,7 +104,7 @@ def check_aging_cache(session: Connection, *, today: date | None = None) -> list
                                       use_cache=False))
         for row in rows:
             cust, cur, as_of, stored = row[0], row[1], row[2], list(row[5:])
-            want = list(truth.get((cust, cur), ({}, 0))[0].values()) or [0] * (len(limits) + 2)
+            want = list(truth.get((cust, cur), ((0,) * (len(limits) + 2), 0))[0])
             if stored[:len(want)] != want or any(stored[len(want):]):
                 problems.append(f"customer {cust} {cur}: cached aging {stored[:len(want)]} but documents say {want}"
                                 + ("" if when == max(as_of, day) else f" on {when.isoformat()}"))
