@@ -242,3 +242,72 @@ def test_hledger_reads_the_journal(journal: tuple[str, Path, Database, dict]) ->
                 got[ident][currency] = int(round(float(number) * 100))
     want = {"H-1-x": expected["H:1;x"], "DUAL": expected["DUAL"], "CAN": expected["CAN"]}
     assert got == want
+
+
+PRICED = re.compile(r"^    (?P<account>\S(?:.*?\S)?)  (?P<amount>-?\d+\.\d{2}) (?P<currency>[A-Z]{3})"
+                    r"(?: @@ (?P<cost>\d+\.\d{2}) (?P<cost_currency>[A-Z]{3}))?$")
+
+
+def receivable_per_currency(journal: str) -> dict[str, dict[str, int]]:
+    """Per receivable account and currency; every transaction must balance (a priced posting counts at its cost)."""
+    per: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for block in journal.split("\n\n"):
+        rows = [r for r in block.splitlines() if r and not r.startswith(";")]
+        if not rows:
+            continue
+        assert HEADER.match(rows[0]), rows[0]
+        weights: dict[str, int] = defaultdict(int)
+        for row in rows[1:]:
+            m = PRICED.match(row)
+            assert m, row
+            amount = cents(m["amount"])
+            per[m["account"]][m["currency"]] += amount
+            if m["cost"]:
+                weights[m["cost_currency"]] += cents(m["cost"]) * (1 if amount > 0 else -1)
+            else:
+                weights[m["currency"]] += amount
+        assert all(v == 0 for v in weights.values()), block
+    out = {a.split(":")[2].split(" ")[0]: {c: v for c, v in cur.items() if v}
+           for a, cur in per.items() if a.startswith("assets:receivable:")}
+    return {a: cur for a, cur in out.items() if cur}
+
+
+def test_payment_in_another_currency_moves_the_balance_between_currencies(
+        any_db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An MXN REP paying a USD invoice: the journal must show the USD invoice paid and no MXN credit
+    (it showed +116 USD open and -1,972 MXN, while the customer owes nothing)."""
+    from datetime import datetime
+    from decimal import Decimal
+
+    from arterm.cfdi.generate import Customer, Line, PaidDocument, Payment, invoice_xml, payment_xml
+
+    customer = Customer("COSC8001137NA", "CARLOS CORTES SOTO", "52000", "612", "G03")
+    usd = "22222222-2222-4222-8222-222222222222"
+    (tmp_path / "inv.xml").write_bytes(invoice_xml(
+        uuid=usd, customer=customer, series="QA", folio="2", currency="USD", exchange_rate=Decimal("17.00"),
+        lines=(Line("X", Decimal(1), Decimal(100)),), issued_at=datetime(2024, 3, 2, 10)))
+    (tmp_path / "rep.xml").write_bytes(payment_xml(
+        [Payment(datetime(2024, 3, 13, 12), [PaidDocument(usd, Decimal("116"), Decimal("116"), 1, "QA", "2",
+                                                          currency="USD", equivalence=Decimal("0.0588235294"))])],
+        uuid="aaaaaaaa-0000-4000-8000-000000000004", customer=customer))
+    run = ArtermCli(any_db_url, monkeypatch)
+    run("import", str(tmp_path / "inv.xml"), str(tmp_path / "rep.xml"))
+    db = Database(any_db_url)
+    try:
+        assert integrity(db) == []
+        with db.read() as s:
+            ident = s.execute(sa.select(tables.customer.c.identifier)).scalar_one()
+        assert stored_balances(db) == {}  # paid in full: nothing open, no credit
+        text, _ = export(any_db_url, monkeypatch, tmp_path)
+        assert receivable_per_currency(text) == {}
+        assert "-116.00 USD @@ 1972.00 MXN" in text
+
+        # Cancelling the payment reverses the conversion: the USD invoice is open again.
+        with db.read() as s:
+            pay_id = s.execute(sa.select(tables.payment.c.id)).scalar_one()
+        run("cancel", "payment", str(pay_id), "--reason", "devuelto")
+        text, _ = export(any_db_url, monkeypatch, tmp_path)
+        got = receivable_per_currency(text)
+        assert got == stored_balances(db) == {ident: {"USD": 11600}}
+    finally:
+        db.dispose()

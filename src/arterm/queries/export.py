@@ -30,7 +30,13 @@ def _amount(cents: int, currency: str) -> str:
 def journal(session: Connection) -> Iterator[str]:
     """Transactions in date order: invoices (revenue), payments (bank), credit notes (returns),
     cancellations (reversals). The balance of each receivable account equals the customer's open
-    documents minus unapplied credit."""
+    documents minus unapplied credit, per currency.
+
+    A payment or credit note in one currency applied to a document in another (an MXN payment of a
+    USD invoice) moves money between the customer's two currencies: a conversion transaction on the
+    day it was applied (``-116.00 USD @@ 1972.00 MXN`` / ``1972.00 MXN``), reversed on the day the
+    allocation was reversed. Without it the USD invoice would stay open and the MXN payment would
+    look like credit."""
     customers = {r[0]: account_name(r[1], r[2]) for r in session.execute(
         sa.select(T_CUSTOMER.c.id, T_CUSTOMER.c.identifier, T_CUSTOMER.c.name))}
     yield "; arterm receivables journal"
@@ -61,8 +67,37 @@ def journal(session: Connection) -> Iterator[str]:
         if r.status == "cancelled":
             events.append((r.cancelled_on, 3, r.id, f"payment #{r.id} | cancelled", customers[r.customer_id],
                            r.amount_cents, r.currency, "assets:bank", None))
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
-    for on, _, _, payee, account, cents, currency, contra, uuid in events:
+    conversions: list[tuple] = []
+    src_doc = T_DOC.alias("src_doc")
+    for r in session.execute(
+        sa.select(T_ALLOC.c.id, T_ALLOC.c.customer_id, T_ALLOC.c.payment_id, T_ALLOC.c.amount_cents,
+                  T_ALLOC.c.source_amount_cents, T_ALLOC.c.applied_on, T_ALLOC.c.reversed_on,
+                  T_DOC.c.series, T_DOC.c.folio, T_DOC.c.currency.label("doc_currency"),
+                  sa.func.coalesce(T_PAY.c.currency, src_doc.c.currency).label("src_currency"))
+        .join(T_DOC, T_DOC.c.id == T_ALLOC.c.document_id)
+        .outerjoin(T_PAY, T_PAY.c.id == T_ALLOC.c.payment_id)
+        .outerjoin(src_doc, src_doc.c.id == T_ALLOC.c.credit_note_id)
+        .where(T_DOC.c.currency != sa.func.coalesce(T_PAY.c.currency, src_doc.c.currency))
+    ):
+        ref = _payee(f"{r.series}-{r.folio}" if r.series else r.folio)
+        source = f"payment #{r.payment_id}" if r.payment_id is not None else "credit note"
+        account = customers[r.customer_id]
+        conversions.append((r.applied_on, 2.5, r.id, f"{source} applied to {ref} | currency conversion", account,
+                            -r.amount_cents, r.doc_currency, r.source_amount_cents, r.src_currency))
+        if r.reversed_on is not None:
+            conversions.append((r.reversed_on, 3.5, r.id, f"{source} applied to {ref} | conversion reversed",
+                                account, r.amount_cents, r.doc_currency, -r.source_amount_cents, r.src_currency))
+    rows = [(False, e) for e in events] + [(True, c) for c in conversions]
+    rows.sort(key=lambda row: (row[1][0], row[1][1], row[1][2]))
+    for is_conversion, e in rows:
+        if is_conversion:  # money moved between two currencies of one customer
+            on, _, _, payee, account, cents, currency, src_cents, src_currency = e
+            yield f"{on.isoformat()} {payee}"
+            yield f"    {account}  {_amount(cents, currency)} @@ {_amount(abs(src_cents), src_currency)}"
+            yield f"    {account}  {_amount(src_cents, src_currency)}"
+            yield ""
+            continue
+        on, _, _, payee, account, cents, currency, contra, uuid = e
         yield f"{on.isoformat()} {payee}" + (f"  ; uuid:{uuid}" if uuid else "")
         yield f"    {account}  {_amount(cents, currency)}"
         yield f"    {contra}  {_amount(-cents, currency)}"
