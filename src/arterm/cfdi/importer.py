@@ -645,7 +645,8 @@ class Importer:
             return entry, "rejected", getattr(exc, "reason", None) or str(exc)
         except raw.integrity_error as exc:
             self._rollback(raw, ops, sp, entry)
-            if "cfdi_uuid" in str(exc) or "cfdi_key" in str(exc):
+            # cfdi_claim (source_key, position): the claims of this very file, stored by another run
+            if any(key in str(exc) for key in ("cfdi_uuid", "cfdi_key", "source_key")):
                 return entry, "duplicate", self._t("cfdi.w.already_in_ledger", uuid=entry.cfdi.uuid or entry.key)
             return entry, "rejected", self._t("cfdi.r.database", error=str(exc).splitlines()[0])
         except raw.dbapi_error as exc:
