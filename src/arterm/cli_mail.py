@@ -87,6 +87,8 @@ def statement_cmd(ctx: Context, query: str, date_from: str | None, date_to: str 
     to = ", ".join(r.to) + (f" · cc {', '.join(r.cc)}" if r.cc else "") + (f" · bcc {', '.join(r.bcc)}" if r.bcc else "")
     if result.outcome == "sent":
         click.echo(_t(ctx, "mail.outcome.sent", to=to))
+        if result.error:  # accepted for some recipients only
+            _warn(result.error)
         return
     key = "mail.outcome.failed" if result.outcome == "failed" else "mail.outcome.queued"
     fail(f"{_t(ctx, key, error=result.error)} ({_t(ctx, 'mail.queued_as', id=result.outbox_id)})")
@@ -173,6 +175,9 @@ def statements_send(ctx: Context, overdue: bool, assigned: str | None, date_from
         for label, items in (("mail.status.queued", report.queued), ("mail.status.failed", report.failed)):
             for cid, r in items:
                 out.print(safe_text(f"{_t(ctx, label)}: {who(cid)} — {r.error} (#{r.outbox_id})"))
+        for cid, r in report.sent:
+            if r.error:  # accepted for some recipients only
+                out.print(safe_text(f"{who(cid)} — {r.error} (#{r.outbox_id})", style="yellow"))
     if not as_json:
         for _cid, error in report.no_email:
             out.print(safe_text(error), style="yellow")

@@ -166,3 +166,43 @@ def test_statements_send_dry_run_and_real(env) -> None:  # type: ignore[no-untyp
     finally:
         database.dispose()
     assert len(kinds) == 1 and "cc: maria.garcia@refaccionesbajio.mx" in kinds[0]
+
+
+def test_statement_refused_for_the_customer_but_accepted_for_the_cc_says_so(env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The server refuses the customer's addresses (550) and accepts the operator's CC: the message was
+    sent (never retried: the CC has it), but the operator, the outbox row and the customer's Activity
+    must say who did not get it (the CLI said only "Enviado a pagos@..., tesoreria@..." and exit 0)."""
+    try:
+        from . import smtp_server
+    except ImportError:
+        import smtp_server  # type: ignore[no-redef]
+
+    original = smtp_server._Handler.handle_RCPT
+
+    async def refuse_customer(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address.endswith("@nandu.example"):
+            return "550 5.1.1 No such user"
+        return await original(self, server, session, envelope, address, rcpt_options)
+
+    monkeypatch.setattr(smtp_server._Handler, "handle_RCPT", refuse_customer)
+    cli_, server, ids, url = env
+    with server:
+        sent = cli_.invoke("statement", "C-0042", "--send")
+        assert len(server.messages) == 1  # the CC and the archive got it
+        assert list(server.messages[0].rcpt_tos) == ["maria.garcia@refaccionesbajio.mx", "archivo@refaccionesbajio.mx"]
+        retry = cli_.ok("outbox", "--retry", "--json")
+        assert json.loads(retry)["retry"]["results"] == [] and len(server.messages) == 1  # never sent twice
+    assert sent.exit_code == 0, sent.stderr
+    assert "rechazado por el servidor: pagos@nandu.example (550 5.1.1 No such user); " \
+           "tesoreria@nandu.example (550 5.1.1 No such user)" in sent.stderr
+    (row,) = outbox_rows(url)
+    assert row.status == "sent" and "pagos@nandu.example (550" in row.last_error
+    database = Database(url)
+    try:
+        with database.read() as s:
+            details = s.execute(sa.select(tables.activity.c.detail)
+                                .where(tables.activity.c.customer_id == ids["customer"],
+                                       tables.activity.c.kind == "statement_sent")).scalars().all()
+    finally:
+        database.dispose()
+    assert len(details) == 1 and "rechazado por el servidor: pagos@nandu.example" in details[0]

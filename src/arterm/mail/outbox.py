@@ -205,11 +205,17 @@ def _detail(row) -> str:  # type: ignore[no-untyped-def]
     return " · ".join(parts)
 
 
-def _record_sent(session: Connection, *, actor: str, row, on_date: date) -> None:  # type: ignore[no-untyped-def]
+def _record_sent(session: Connection, *, actor: str, row, on_date: date, refused: str = "") -> None:  # type: ignore[no-untyped-def]
     """The ledger-style half of a delivery: the customer's Activity row (same transaction)."""
     log = start(session, actor)
+    detail = _detail(row) + (f" · {refused}" if refused else "")
     log(row.customer_id, ACTIVITY_KIND.get(row.kind, f"{row.kind}_sent")[:32], on_date=on_date,
-        detail=_detail(row), with_balance=False)
+        detail=detail[:1000], with_balance=False)
+
+
+def refused_text(refused: dict[str, str], lang: str = "es") -> str:
+    """"refused: a@x.mx (550 No such user); ..." for an outbox row, the Activity and the operator."""
+    return t("mail.refused", lang, detail="; ".join(f"{addr} ({reply})" for addr, reply in refused.items()))
 
 
 def deliver(
@@ -251,17 +257,20 @@ def deliver(
         return DeliveryResult(outbox_id, "uncertain", error, row.message_id)
     # Accepted. If this transaction fails the row stays 'sending' and later becomes 'uncertain':
     # never resent blindly.
+    # Some recipients refused (the others got it): still sent, never retried, but said everywhere.
+    refused_by_server = getattr(message_id, "refused", None) or {}
+    refused = refused_text(refused_by_server, lang) if refused_by_server else ""
     now = _now()
     with db.write() as s:
         result = s.execute(
             T_OUT.update()
             .where(T_OUT.c.id == outbox_id, T_OUT.c.claim_token == token,
                    T_OUT.c.status.in_(["sending", "uncertain"]))
-            .values(status="sent", sent_at=now, last_error="", claim_token=None, updated_at=now)
+            .values(status="sent", sent_at=now, last_error=refused[:2000], claim_token=None, updated_at=now)
         )
         if result.rowcount == 1:
-            _record_sent(s, actor=actor, row=row, on_date=today or date.today())
-    return DeliveryResult(outbox_id, "sent", "", message_id or row.message_id)
+            _record_sent(s, actor=actor, row=row, on_date=today or date.today(), refused=refused)
+    return DeliveryResult(outbox_id, "sent", refused, str(message_id or row.message_id))
 
 
 def send_pending(

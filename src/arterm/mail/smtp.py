@@ -19,7 +19,19 @@ from arterm.config import SmtpSettings
 
 log = logging.getLogger("arterm.mail")
 
-__all__ = ["MailDeliveryError", "send_message"]
+__all__ = ["Accepted", "MailDeliveryError", "send_message"]
+
+
+class Accepted(str):
+    """The Message-ID of a message the server accepted. ``refused``: the recipients it refused while
+    accepting others, ``{address: "550 No such user"}`` (empty when every recipient was accepted)."""
+
+    refused: dict[str, str]
+
+    def __new__(cls, message_id: str, refused: dict[str, str] | None = None) -> Accepted:
+        obj = super().__new__(cls, message_id)
+        obj.refused = dict(refused or {})
+        return obj
 
 
 class MailDeliveryError(Exception):
@@ -48,14 +60,15 @@ def _mask(text: str, secret: str) -> str:
     return text.replace(secret, "********") if secret else text
 
 
-def send_message(msg: EmailMessage, *, settings: SmtpSettings, envelope_to: list[str]) -> str:
+def send_message(msg: EmailMessage, *, settings: SmtpSettings, envelope_to: list[str]) -> Accepted:
     """Send ``msg`` to ``envelope_to`` (To + Cc + Bcc) and return its Message-ID.
 
     ``settings.security``: ``none`` (plain), ``starttls`` (upgrade, certificate verified) or ``ssl``
     (implicit TLS, usually port 465). Logs in when ``settings.username`` is set.
 
     Some recipients refused while others accepted: the message *was* sent, so this returns
-    normally and logs a warning naming the refused addresses (retrying would duplicate it).
+    normally (retrying would duplicate it), with the refused addresses in ``Accepted.refused`` and
+    a logged warning.
     """
     try:
         return _send(msg, settings=settings, envelope_to=envelope_to)
@@ -66,7 +79,7 @@ def send_message(msg: EmailMessage, *, settings: SmtpSettings, envelope_to: list
         raise
 
 
-def _send(msg: EmailMessage, *, settings: SmtpSettings, envelope_to: list[str]) -> str:
+def _send(msg: EmailMessage, *, settings: SmtpSettings, envelope_to: list[str]) -> Accepted:
     recipients = [addr for addr in envelope_to if addr]
     if not recipients:
         raise MailDeliveryError("no recipients", permanent=True)
@@ -117,13 +130,14 @@ def _send(msg: EmailMessage, *, settings: SmtpSettings, envelope_to: list[str]) 
                 ) from None
         stage = "sending to"
         refused = client.send_message(msg, from_addr=sender, to_addrs=recipients)
-        if refused:
+        refused_text = {addr: f"{code} {_reply_text(text)}" for addr, (code, text) in (refused or {}).items()}
+        if refused_text:
             log.warning(
                 "message %s accepted for some recipients but refused for: %s",
                 message_id,
-                "; ".join(f"{addr} ({code} {_reply_text(text)})" for addr, (code, text) in refused.items()),
+                "; ".join(f"{addr} ({reply})" for addr, reply in refused_text.items()),
             )
-        return message_id
+        return Accepted(message_id, refused_text)
     except MailDeliveryError:
         raise
     except smtplib.SMTPRecipientsRefused as exc:
