@@ -257,7 +257,8 @@ def outbox_cmd(ctx: Context, statuses: tuple[str, ...], limit: int, retry: bool,
                              ("mail.col.to", "left"), ("mail.col.attempts", "right"), ("mail.col.when", "left"),
                              ("mail.col.error", "left")):
             table.add_column(_t(ctx, key), justify=justify)  # type: ignore[arg-type]
-        styles = {"sent": "green", "queued": "yellow", "failed": "red", "uncertain": "magenta", "sending": "cyan"}
+        styles = {"sent": "green", "queued": "yellow", "failed": "red", "uncertain": "magenta", "sending": "cyan",
+                  "replaced": "dim"}
         for r in rows:
             table.add_row(str(r.id), safe_text(_t(ctx, f"mail.status.{r.status}"), style=styles.get(r.status, "")),
                           safe_text(f"{r.customer_identifier} {r.customer_name}"),

@@ -161,6 +161,39 @@ def test_server_down_then_back_delivers_exactly_once(db: Database) -> None:
     assert len(activity(db, cid)) == 1
 
 
+def test_a_statement_queued_again_replaces_the_waiting_one_and_is_sent_once(db: Database) -> None:
+    """Server down: a single send queues #1, a batch later queues #2 for the same customer and
+    period. #2 replaces #1 (same transaction), so the retry sends one message: the newer one."""
+    port = free_port()
+    server = SmtpTestServer(port=port)  # not started: connections are refused
+    cid = customer_with_ledger(db)
+    other = customer_with_ledger(db, identifier="C-0043", name="Otro Cliente SA")
+    settings = make_settings(server.settings())
+    earlier = queue_one(db, settings, cid)  # another period (below): not replaced
+    with db.write() as s:
+        s.execute(tables.mail_outbox.update().where(tables.mail_outbox.c.id == earlier)
+                  .values(period_from=date(2026, 9, 1), period_to=date(2026, 9, 30)))
+    _, first = send_statement(db, settings=settings, actor=ACTOR, customer_id=cid, today=TODAY)
+    _, elsewhere = send_statement(db, settings=settings, actor=ACTOR, customer_id=other, today=TODAY)
+    _w(db, L.record_payment, customer_id=cid, amount="1000.00", paid_on=TODAY)  # the balance changes
+    report = send_statements(db, settings=settings, actor=ACTOR, customer_ids=[cid], today=TODAY)
+    ((_, second),) = report.queued
+    assert outbox_row(db, first.outbox_id).status == "replaced"
+    assert outbox_row(db, first.outbox_id).last_error == f"→ #{second.outbox_id}"
+    assert outbox_row(db, elsewhere.outbox_id).status == "queued"  # another customer
+    assert outbox_row(db, earlier).status == "queued"  # another period
+    with server:
+        sent = send_pending(db, smtp=settings.smtp, actor=ACTOR, today=TODAY)
+    assert sorted(r.outbox_id for r in sent if r.outcome == "sent") == sorted(
+        [second.outbox_id, elsewhere.outbox_id, earlier])
+    mine = [m for m in server.messages if m.message["Message-ID"] == outbox_row(db, second.outbox_id).message_id]
+    assert len(mine) == 1 and len(server.messages) == 3
+    assert "9,000.00" in mine[0].message.get_body(("plain",)).get_content()  # 10,000.00 owed before the payment
+    assert outbox_row(db, first.outbox_id).status == "replaced"  # never sent
+    with db.read() as s:
+        assert "replaced" not in {r.status for r in list_outbox(s, statuses=("queued", "failed"))}
+
+
 def test_two_retries_at_once_send_once(db: Database) -> None:
     with SmtpTestServer(delay=0.5) as server:  # slow server: the two runs really overlap
         settings = make_settings(server.settings())

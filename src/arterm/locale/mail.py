@@ -93,6 +93,7 @@ ES: dict[str, str] = {
     "mail.status.sent": "Enviado",
     "mail.status.failed": "Falló",
     "mail.status.uncertain": "Incierto",
+    "mail.status.replaced": "Reemplazado",
     "mail.uncertain_error": (
         "se interrumpió mientras se enviaba (sin resultado tras {minutes} min): pudo haber llegado; "
         "confirma con el cliente y reenvía con --force o márcalo como enviado"
@@ -241,6 +242,7 @@ EN: dict[str, str] = {
     "mail.status.sent": "Sent",
     "mail.status.failed": "Failed",
     "mail.status.uncertain": "Uncertain",
+    "mail.status.replaced": "Replaced",
     "mail.uncertain_error": (
         "interrupted while sending (no outcome after {minutes} min): it may have arrived; "
         "check with the customer, then resend with --force or mark it sent"

@@ -68,7 +68,8 @@ __all__ = [
 T_OUT = tables.mail_outbox
 T_CUSTOMER = tables.customer
 
-STATUSES = ("queued", "sending", "sent", "failed", "uncertain")
+STATUSES = ("queued", "sending", "sent", "failed", "uncertain", "replaced")
+REPLACEABLE = ("queued", "failed")  # never accepted by a server: a newer message of the same kind replaces it
 PENDING = ("queued", "failed", "uncertain", "sending")  # not (known to be) delivered
 DEFAULT_ALLOWED = ("queued", "failed")  # safe to (re)send: never accepted by a server
 STALE_AFTER = timedelta(minutes=10)
@@ -135,6 +136,11 @@ def queue_message(
 
     ``message`` must carry a Message-ID and the To/Cc headers of ``recipients`` (BCC only in the
     envelope): build it with :func:`arterm.mail.render.build_message`.
+
+    A message of the same kind and period for the same customer still waiting (``queued``, or
+    ``failed``: never accepted by a server) is ``replaced`` by this one, in the same transaction:
+    a statement queued while the server was down and queued again later is sent once, with the
+    newer balances. One being sent, or that may have been (``sending``, ``uncertain``), is left.
     """
     customer_row(session, customer_id)  # NotFound for an unknown customer
     message_id = str(message.get("Message-ID", "")).strip()
@@ -157,6 +163,13 @@ def queue_message(
             attempts=0, last_error="", created_at=now, created_by=log.actor_id, updated_at=now,
         ).returning(T_OUT.c.id)
     ).scalar_one()
+    if period is not None:
+        session.execute(
+            T_OUT.update()
+            .where(T_OUT.c.customer_id == customer_id, T_OUT.c.kind == kind, T_OUT.c.period_from == period[0],
+                   T_OUT.c.period_to == period[1], T_OUT.c.status.in_(REPLACEABLE), T_OUT.c.id != outbox_id)
+            .values(status="replaced", claim_token=None, last_error=f"→ #{int(outbox_id)}", updated_at=now)
+        )
     return int(outbox_id)
 
 

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from ...db.engine import Database
     from ...mail.outbox import DeliveryResult, OutboxRow
 
-STATUS_STYLE = {"sent": "green", "queued": "yellow", "failed": "red", "uncertain": "magenta", "sending": "cyan"}
+STATUS_STYLE = {"sent": "green", "queued": "yellow", "failed": "red", "uncertain": "magenta", "sending": "cyan",
+              "replaced": "dim"}
 
 
 class OutboxRows:
