@@ -112,6 +112,39 @@ async def test_preview_shows_recipients_and_send_delivers(db: Database) -> None:
     assert "2026-10-30..2026-11-28" in detail
 
 
+async def test_recipients_refused_by_the_server_are_said_when_the_rest_got_it(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server refuses the customer's addresses and accepts the CC: the message was sent (it is
+    never retried), and the notification says who did not get it (it said only "Enviado a ...")."""
+    from integration import smtp_server
+
+    original = smtp_server._Handler.handle_RCPT
+
+    async def refuse_customer(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address.endswith("@nandu.example"):
+            return "550 5.1.1 No such user"
+        return await original(self, server, session, envelope, address, rcpt_options)
+
+    monkeypatch.setattr(smtp_server._Handler, "handle_RCPT", refuse_customer)
+    cid = make_customer(db)
+    notes: list[tuple[str, str]] = []
+    with SmtpTestServer() as server:
+        app = make_app(db, server.port)
+        async with app.run_test(size=SIZE) as pilot:
+            monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append((message, kw.get("severity", ""))))
+            app.push_screen(StatementDialog(cid))
+            await settle(pilot)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert not isinstance(app.screen, StatementDialog)
+        assert len(server.messages) == 1 and OPERATOR_EMAIL in server.messages[0].rcpt_tos
+    ((message, severity),) = notes
+    assert severity == "warning"
+    assert message.startswith("Enviado a pagos@nandu.example, tesoreria@nandu.example — rechazado por el servidor: "
+                              "pagos@nandu.example (550 5.1.1 No such user)")
+    assert outbox(db) == [("sent", 1)]
+
+
 async def test_period_is_editable_and_checked(db: Database) -> None:
     cid = make_customer(db)
     app = make_app(db, free_port())

@@ -313,8 +313,12 @@ class StatementDialog(BaseModal):
         if result.outcome == "sent":
             r = self._prepared.recipients if self._prepared else None
             to = ", ".join(r.to) if r else ""
-            self._set_status(self.tr("mail.outcome.sent", to=to), ok=True)
-            self.app.notify(clean(self.tr("mail.outcome.sent", to=to)), title=self.tr("ui.statement"), markup=False)
+            text = self.tr("mail.outcome.sent", to=to)
+            if result.error:  # the server refused some recipients (the customer's?) and accepted others
+                text += " — " + result.error
+            self._set_status(text, ok=not result.error, error=bool(result.error))
+            self.app.notify(clean(text), title=self.tr("ui.statement"), markup=False,
+                            severity="warning" if result.error else "information", timeout=15 if result.error else 5)
             self.dismiss(True)
             return
         key = "mail.outcome.failed" if result.outcome in ("failed", "uncertain") else "mail.outcome.queued"
