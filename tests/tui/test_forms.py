@@ -938,3 +938,18 @@ def test_forms_are_form_modals() -> None:
     for cls in (CustomerForm, DocumentForm, PaymentForm, CancelDialog, NoteDialog, PaymentDialog,
                 AssignOperatorDialog, IdentifierDialog):
         assert issubclass(cls, FormModal)
+
+
+async def test_typing_a_new_identifier_replaces_the_old_one(led: Ledger) -> None:
+    """Seen in tmux: the identifier is filled in once the customer is read, after the field got the
+    focus, so 'i' then 'C000184' typed at once saved 'C000008C000184'. It is selected, as on focus."""
+    app = make_app(led.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = IdentifierDialog(led.customer)
+        results = await open_screen(pilot, dialog)
+        field = dialog.query_one("#identifier", Input)
+        assert field.has_focus and field.value == "C000001"
+        await pilot.press("N", "E", "W", "1", "enter")
+        await settle(pilot)
+        assert results == [True]
+    assert row(led.db, tables.customer, led.customer).identifier == "NEW1"

@@ -92,7 +92,11 @@ class IdentifierDialog(FormModal):
     def loaded_data(self, data: CustomerDetail) -> None:
         self.version = data.version
         self.query_one("#customer-line", TLabel).set_key("form.customer_line", name=data.name)
-        self.query_one("#identifier", Input).value = data.identifier
+        field = self.query_one("#identifier", Input)
+        if not field.value:  # not over what the operator typed while the customer was read
+            field.value = data.identifier
+            if field.has_focus:  # selected, as on focus: typing replaces it ("C000008" + "C000184" was saved)
+                field.select_all()
 
     def validate(self) -> str:
         value = self.query_one("#identifier", Input).value.strip()
