@@ -930,3 +930,29 @@ async def test_textual_footer_still_leaks_its_keys() -> None:
     assert leaked[-1] > leaked[0], leaked  # Textual's Footer: two more keys kept per push/pop
     kept = await keys_after_pushes(ArtermFooter)
     assert kept[-1] == kept[0], kept
+
+
+async def test_profile_reloads_when_a_refused_payment_form_is_cancelled(led: Ledger) -> None:
+    """Seen in tmux with two operators: B's payment on A-3 was refused (A paid it meanwhile); B
+    cancelled the form and the profile still showed A-3 open and the old totals."""
+    app = make_app(led)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_profile(pilot, led.cid)
+        screen._open("dialogs.payment_form", "PaymentForm", "profile.what.payment_form", led.cid, led.docs["A-3"])
+        await settle(pilot)
+        form = app.screen
+        assert type(form).__name__ == "PaymentForm"
+        with led.db.write() as s:  # the other operator pays A-3 in full
+            L.record_payment(s, actor="ana", customer_id=led.cid, amount="2088", paid_on=TODAY,
+                             allocations=[(led.docs["A-3"], "2088")])
+        with led.db.read() as s:
+            fresh = {b.currency: b for b in customer_balances(s, [led.cid], as_of=TODAY)}["MXN"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # refused: the form stays open with the message
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        totals = plain(screen.query_one("#profile-totals", Static))
+        total_line = next(line for line in totals.splitlines() if line.strip().startswith("Total"))
+        assert money(fresh.total) in total_line

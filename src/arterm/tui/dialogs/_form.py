@@ -298,6 +298,9 @@ class FormModal(BaseModal):
         super().__init__()
         self.saving = False
         self.loaded = False
+        # The ledger refused a save: what the screen below shows may be stale (someone else paid
+        # the invoice meanwhile), so it reloads even when the form is then cancelled.
+        self.refused = False
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -505,6 +508,7 @@ class FormModal(BaseModal):
         self.saving = False
         if not self.is_open:
             return
+        self.refused = True
         field = self.map_field(getattr(exc, "field", None)) if isinstance(exc, DomainError) else "form"
         if isinstance(exc, ConcurrencyError):
             field = "form"

@@ -444,11 +444,12 @@ class CustomerScreen(BaseScreen):
             self._reload_on_resume = True
             self.app.push_screen(instance)
         else:
-            self.app.push_screen(instance, callback=self._after_dialog)
+            self.app.push_screen(instance, callback=lambda result: self._after_dialog(result, instance))
 
-    def _after_dialog(self, result: Any) -> None:
-        """Dialogs dismiss with an id / True when they saved something, None / False otherwise."""
-        if result is not None and result is not False:
+    def _after_dialog(self, result: Any, dialog: Any = None) -> None:
+        """Dialogs dismiss with an id / True when they saved something, None / False otherwise; a
+        form whose save the ledger refused (``refused``: the data it showed had changed) reloads too."""
+        if (result is not None and result is not False) or getattr(dialog, "refused", False):
             self.reload()
 
     def _error(self, exc: BaseException) -> None:
