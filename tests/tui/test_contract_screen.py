@@ -436,3 +436,37 @@ async def test_billing_check_starts_once_after_the_customers_are_on_screen(
     with book.db.read() as s:  # "no": nothing billed
         assert s.execute(sa.select(sa.func.count()).select_from(tables.document).where(
             tables.document.c.contract_id == book.plain)).scalar_one() == 0
+
+
+async def test_confirming_a_charge_on_an_invoice_paid_meanwhile_says_it_stays_as_credit(book: Book) -> None:
+    """Seen in tmux: the invoice was paid by transfer, then its direct-debit charge confirmed; the
+    money rightly became customer credit but the screen only said "Charge #N confirmed" after a
+    question promising "a payment applied to it"."""
+    app = make_app(book.db, lang="en")
+    seen: list[str] = []
+    original = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> None:
+        seen.append(str(message))
+        original(message, *args, **kwargs)
+
+    app.notify = notify  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = ContractScreen(book.contract)
+        await open_screen(pilot, screen)
+        charges = screen.charges_table
+        charges.focus()
+        charges.move_cursor(1)
+        await settle(pilot)
+        target = charges.cursor_key
+        with book.db.write() as s:  # the customer paid that invoice by transfer meanwhile
+            L.record_payment(s, actor=ACTOR, customer_id=book.customer, amount="1740", paid_on=TODAY,
+                             allocations=[(target.document_id, "1740")])
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        with book.db.read() as s:
+            pay = s.execute(sa.select(tables.payment).where(tables.payment.c.id == target.payment_id)).one()
+        assert (pay.status, pay.unapplied_cents) == ("unapplied", 174000)
+        assert any("stays as customer credit" in m and "$1,740.00 MXN" in m for m in seen), seen

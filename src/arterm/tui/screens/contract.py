@@ -429,21 +429,30 @@ class ContractScreen(BaseScreen):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.confirm(charge.payment_id, min(charge.scheduled_on, self.app.today()))
+                self.confirm(charge, min(charge.scheduled_on, self.app.today()))
 
         self.app.push_screen(ConfirmDialog(message), answered)
 
     @work(thread=True, exclusive=True, group="contract-charge", exit_on_error=False)
-    def confirm(self, payment_id: int, on_day: date) -> None:
+    def confirm(self, charge: Any, on_day: date) -> None:
         from ...ledger.billing import confirm_charge
 
+        payment_id = charge.payment_id
         try:
             with self.app.database().write() as session:
-                confirm_charge(session, actor=self.app.operator, payment_id=payment_id, on=on_day)
+                applied = confirm_charge(session, actor=self.app.operator, payment_id=payment_id, on=on_day)
         except Exception as exc:  # noqa: BLE001 - shown to the operator
             self.app.call_from_thread(self._error, exc)
             return
-        self.app.call_from_thread(self.notify, self.tr("contracts.charge_confirmed", id=payment_id), timeout=3)
+        # The invoice may have been paid meanwhile: what it did not take stays as credit (say so,
+        # the question promised "a payment applied to it").
+        leftover = int(charge.amount) - sum(amount for _, amount in applied)
+        if leftover > 0:
+            notice = self.tr("contracts.charge_confirmed_credit", id=payment_id, folio=charge.document_ref,
+                             amount=self.money(leftover, charge.currency))
+            self.app.call_from_thread(self.notify, notice, severity="warning", timeout=8)
+        else:
+            self.app.call_from_thread(self.notify, self.tr("contracts.charge_confirmed", id=payment_id), timeout=3)
         self.app.call_from_thread(self.load)
 
     def action_reject_charge(self) -> None:
