@@ -165,6 +165,21 @@ async def test_edit_customer_saves_only_what_changed(led: Ledger) -> None:
     assert [r.detail for r in changed] == ["emails, phone, postal_code"]
 
 
+async def test_typing_a_new_name_right_away_replaces_the_old_one(led: Ledger) -> None:
+    """The edit form fills the name in once the customer is read, after the field got the focus:
+    a name typed at once was appended to the old one (as the identifier was)."""
+    app = make_app(led.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = CustomerForm(led.customer)
+        results = await open_screen(pilot, form)
+        field = form.query_one("#name", Input)
+        assert field.has_focus and field.value == HOSTILE
+        await pilot.press(*"Nuevo SA")
+        await save(pilot)
+        assert results == [led.customer]
+    assert row(led.db, tables.customer, led.customer).name == "Nuevo SA"
+
+
 CUSTOMER_BAD_INPUT = [
     ("#rfc", "EKU9013173C9", "901317"),  # month 13: an impossible date
     ("#rfc", "EKU900317", "12"),  # too short

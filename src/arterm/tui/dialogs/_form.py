@@ -153,6 +153,20 @@ def check_uuid(text: str) -> str:
     return value
 
 
+def fill_loaded(field: Input, value: str) -> None:
+    """Put a value read from the database into a field the operator may already be in.
+
+    Not over what they typed while it was read; selected when the field has the focus (as on
+    focus), so that typing replaces it: an identifier field filled after it took the focus got the
+    new code appended ("C000008" + "C000184"), a payment amount "136416.00" + "50000".
+    """
+    if field.value:
+        return
+    field.value = value
+    if field.has_focus:
+        field.select_all()
+
+
 def cents_text(cents: int) -> str:
     """Centavos → what the operator edits: ``1160.00`` (no thousands separators)."""
     sign = "-" if cents < 0 else ""

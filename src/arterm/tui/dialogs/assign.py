@@ -7,13 +7,22 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Select
-from ..widgets.inputs import OrderedInput
 
 from ... import ledger
 from ...queries.customers import CustomerDetail, customer_detail
 from ...queries.operators import OperatorRow, list_operators
 from ..base import literal
-from ._form import FormInvalid, FormModal, TLabel, field_row, relabel_select, set_select, value_of
+from ..widgets.inputs import OrderedInput
+from ._form import (
+    FormInvalid,
+    FormModal,
+    TLabel,
+    field_row,
+    fill_loaded,
+    relabel_select,
+    set_select,
+    value_of,
+)
 
 UNASSIGNED = "__none__"
 
@@ -92,11 +101,7 @@ class IdentifierDialog(FormModal):
     def loaded_data(self, data: CustomerDetail) -> None:
         self.version = data.version
         self.query_one("#customer-line", TLabel).set_key("form.customer_line", name=data.name)
-        field = self.query_one("#identifier", Input)
-        if not field.value:  # not over what the operator typed while the customer was read
-            field.value = data.identifier
-            if field.has_focus:  # selected, as on focus: typing replaces it ("C000008" + "C000184" was saved)
-                field.select_all()
+        fill_loaded(self.query_one("#identifier", Input), data.identifier)
 
     def validate(self) -> str:
         value = self.query_one("#identifier", Input).value.strip()

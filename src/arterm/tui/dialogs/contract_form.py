@@ -20,11 +20,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Checkbox, Input, Select, Static
-from ..widgets.inputs import OrderedInput
 
 from ... import i18n
 from ...domain import schedule
 from ...domain.errors import DomainError
+from ..widgets.inputs import OrderedInput
 from ._form import (
     CURRENCIES,
     BadValue,
@@ -34,6 +34,7 @@ from ._form import (
     TLabel,
     cents_text,
     field_row,
+    fill_loaded,
     forma_pago_options,
     parse_cents,
     relabel_select,
@@ -193,7 +194,7 @@ class ContractForm(FormModal):
         for name, value in values.items():
             widget = self.query_one(f"#{name}", Input)
             with widget.prevent(Input.Changed):
-                widget.value = value
+                fill_loaded(widget, value)
         set_select(self.query_one("#frequency", Select), self._frequency_options(), c.frequency)
         set_select(self.query_one("#currency", Select), [(x, x) for x in CURRENCIES], c.currency)
         set_select(self.query_one("#metodo_pago", Select), self._metodo_options(), c.metodo_pago)

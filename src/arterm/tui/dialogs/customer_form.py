@@ -18,7 +18,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Select
-from ..widgets.inputs import OrderedInput
 
 from ... import ledger
 from ...domain import catalogs
@@ -26,7 +25,18 @@ from ...domain.errors import ConcurrencyError, DomainError
 from ...domain.rfc import check_character, normalize_rfc, validate_rfc
 from ...domain.text import validate_email
 from ...queries.customers import CustomerDetail, customer_detail
-from ._form import FormModal, Message, Problems, TLabel, explain, field_row, relabel_select, value_of
+from ..widgets.inputs import OrderedInput
+from ._form import (
+    FormModal,
+    Message,
+    Problems,
+    TLabel,
+    explain,
+    field_row,
+    fill_loaded,
+    relabel_select,
+    value_of,
+)
 
 _RFC_SHAPE = re.compile(r"^[A-ZÑ&]{3,4}\d{6}[A-Z0-9]{2}[0-9A]$")
 ADDRESS = ("street", "ext_number", "int_number", "colonia", "municipio", "state", "postal_code", "country")
@@ -138,11 +148,14 @@ class CustomerForm(FormModal):
         return customer_detail(session, self.customer_id)
 
     def loaded_data(self, data: CustomerDetail) -> None:
+        first = self.detail is None  # a reload (after a conflict) shows what is stored now, everywhere
         self.detail = data
         for name, value in self._detail_values(data).items():
             widget = self.query_one(f"#{name}")
             if isinstance(widget, Select):
                 widget.value = value if value else Select.NULL
+            elif first and isinstance(widget, Input):
+                fill_loaded(widget, value)  # typing right after opening replaces the name, not appends
             else:
                 widget.value = value  # type: ignore[attr-defined]
         self.query_one("#rfc-override", Checkbox).value = not data.rfc_check_ok

@@ -18,14 +18,19 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
-from ..widgets.inputs import OrderedInput
 
 from ... import ledger
 from ...domain import catalogs
 from ...queries.balances import customer_balances
 from ...queries.customers import CustomerDetail, customer_detail
-from ...queries.lists import DocumentDetail, DocumentRow, document_detail, list_documents
+from ...queries.lists import (
+    DocumentDetail,
+    DocumentRow,
+    document_detail,
+    list_documents,
+)
 from ..base import literal
+from ..widgets.inputs import OrderedInput
 from ._form import (
     CURRENCIES,
     BadValue,
@@ -36,6 +41,7 @@ from ._form import (
     cents_decimal,
     cents_text,
     field_row,
+    fill_loaded,
     forma_pago_options,
     parse_cents,
     parse_day,
@@ -158,11 +164,7 @@ class PaymentForm(FormModal):
                 amount = data.chosen.row.balance
             else:
                 amount = data.open_by_currency.get(currency, 0)
-            field = self.query_one("#amount", Input)
-            if not field.value:  # not over what the operator typed while the data was read
-                field.value = cents_text(amount) if amount > 0 else ""
-                if field.has_focus:  # selected, as on focus: typing replaces the amount
-                    field.select_all()
+            fill_loaded(self.query_one("#amount", Input), cents_text(amount) if amount > 0 else "")
         self.recompute()
 
     # -- preview ------------------------------------------------------------------------------
