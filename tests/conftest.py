@@ -25,6 +25,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the developer's real data/config; a fixed operator name."""
     monkeypatch.setenv("ARTERM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # first frames kept by arterm.launch
     monkeypatch.delenv("ARTERM_CONFIG", raising=False)
     monkeypatch.delenv("ARTERM_DATABASE_URL", raising=False)
     monkeypatch.delenv("ARTERM_SMTP_PASSWORD", raising=False)

@@ -1,3 +1,3 @@
-from arterm.cli import main
+from arterm.launch import main
 
 main()

@@ -247,6 +247,9 @@ def open_app(ctx: Context) -> None:
     # No garbage collections while Textual and the screens are imported (~30-60 ms of a cold
     # start): the app's IdleCollector turns collection back on once it is running (tui/idle_gc.py).
     gc.disable()
+    from . import launch
+
+    launch.opening_app(ctx.config_path)  # its first frame may be kept for the next start
     from .tui.app import run_app
 
     run_app(settings=ctx.settings, url=ctx.url, operator=ctx.actor)

@@ -47,6 +47,16 @@ def test_the_query_layer_imports_no_orm_and_no_unused_dialect() -> None:
     assert out.strip() == "[]"
 
 
+def test_the_entry_point_writes_a_kept_frame_before_importing_anything_heavy() -> None:
+    """``arterm.launch`` runs first in every start: only cheap standard modules before the kept
+    first frame is on screen (platformdirs alone costs ~30 ms, hashlib's OpenSSL ~4 ms)."""
+    code = ("import sys; import arterm.launch as l; l._context[:] = [l._start_context([])]; l.show_first_frame(); l._read(l._key(l._context[0], (80, 24), '2026-01-01')); "
+            "print(sorted(m for m in ('click', 'textual', 'rich', 'sqlalchemy', 'platformdirs', 'hashlib', 'json', "
+            "'arterm.cli', 'arterm.config') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_amounts_in_cli_tables_are_never_cut(monkeypatch: Any) -> None:
     from rich.table import Table
 

@@ -287,4 +287,13 @@ class ArtermApp(App[None]):
 
 
 def run_app(*, settings: Settings, url: str, operator: str) -> None:
-    ArtermApp(settings=settings, url=url, operator=operator).run()
+    from .. import launch
+
+    # The kept first frame, if one is on screen, stays there until the app paints its own.
+    kept_frame = launch.end_first_frame(app_starting=True)
+    app = ArtermApp(settings=settings, url=url, operator=operator)
+    if kept_frame:
+        from .first_frame import kept_frame_driver
+
+        app.driver_class = kept_frame_driver(app.driver_class)
+    app.run()

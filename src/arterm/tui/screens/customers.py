@@ -202,6 +202,14 @@ class CustomersScreen(BaseScreen):
         self._started = True
         self._run_query()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.call_after_refresh(self._keep_first_frame)
+
+    def _keep_first_frame(self) -> None:
+        """The screen as first painted, before its rows: shown by the next start (``launch``)."""
+        if not self.loaded_at and self.app.screen is self:
+            from ..first_frame import keep
+
+            keep(self)
 
     def _theme_changed(self, _theme: object) -> None:
         # The overdue colour comes from the theme: same query, new provider, same row.
