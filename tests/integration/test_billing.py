@@ -356,3 +356,20 @@ def test_unique_key_collision_counts_as_already_billed(db: Database, monkeypatch
     assert [i.period_start for i in report.issued] == [D(2026, 1, 1), D(2026, 3, 1)]
     assert [d.period_start for d in invoices(db, k)] == [D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1)]
     assert integrity(db) == []
+
+
+def test_no_period_starts_on_or_after_the_end_date(db: Database) -> None:
+    """QA: a monthly contract from Jan 31 to Jun 30 billed a sixth month, from Jun 30, for its last
+    day. The end date now means what `contracts end` means: no period starts on or after it."""
+    cid = customer(db)
+    k = contract(db, cid, start_date=D(2025, 1, 31), end_date=D(2025, 6, 30))
+    run(db, until=D(2025, 12, 31))
+    assert [r.period_start for r in invoices(db, k)] == [D(2025, 1, 31), D(2025, 2, 28), D(2025, 3, 31),
+                                                         D(2025, 4, 30), D(2025, 5, 31)]
+    with pytest.raises(DomainError, match="end date must be after the start date"):
+        contract(db, cid, start_date=D(2025, 1, 31), end_date=D(2025, 1, 31))  # would never bill
+    with db.write() as s, pytest.raises(DomainError, match="starting 2025-05-31 is already invoiced; the end date must"):
+        B.update_contract(s, actor=ACTOR, contract_id=k, end_date=D(2025, 5, 31))  # would drop an invoiced one
+    with db.write() as s:
+        B.update_contract(s, actor=ACTOR, contract_id=k, end_date=D(2025, 6, 1))
+    assert integrity(db) == []

@@ -55,7 +55,7 @@ contract_params = st.fixed_dictionaries({
     "start_date": st.dates(min_value=date(2023, 1, 1), max_value=date(2025, 12, 31)),
     "billing_day": st.one_of(st.none(), st.integers(min_value=1, max_value=31)),
     "limit": st.one_of(st.none(), st.integers(min_value=1, max_value=30).map(lambda n: ("periods", n)),
-                       st.integers(min_value=0, max_value=900).map(lambda n: ("end", n))),
+                       st.integers(min_value=1, max_value=900).map(lambda n: ("end", n))),  # end > start
 })
 runs = st.lists(
     st.tuples(st.integers(min_value=-60, max_value=1100), st.sampled_from(["run", "run", "dry", "overlap"]),

@@ -167,13 +167,20 @@ def test_weekly_and_biweekly_ignore_billing_day():
 
 def test_count_and_end_limit_the_schedule():
     assert len(list(periods(D(2026, 1, 1), "monthly", count=3))) == 3
-    # A period is included while its start <= end (inclusive).
+    # A period is included while its start < end: no period starts on or after the end date.
     got = list(periods(D(2026, 1, 1), "monthly", end=D(2026, 3, 1)))
+    assert [p.start for p in got] == [D(2026, 1, 1), D(2026, 2, 1)]
+    got = list(periods(D(2026, 1, 1), "monthly", end=D(2026, 3, 2)))
     assert [p.start for p in got] == [D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1)]
-    assert got[-1].end == D(2026, 3, 31)  # the last period keeps its full length
+    assert got[-1].end == D(2026, 3, 31)  # the last period keeps its full length (billed whole)
     got = list(periods(D(2026, 1, 1), "monthly", end=D(2026, 2, 28)))
     assert len(got) == 2
-    assert len(list(periods(D(2026, 1, 1), "monthly", end=D(2026, 1, 1)))) == 1
+    assert list(periods(D(2026, 1, 1), "monthly", end=D(2026, 1, 1))) == []  # an end on the start: none
+    # QA: Jan 31 to Jun 30 billed a month from Jun 30 for its last day; weekly to a Monday, a week.
+    got = list(periods(D(2025, 1, 31), "monthly", end=D(2025, 6, 30)))
+    assert [p.start for p in got] == [D(2025, 1, 31), D(2025, 2, 28), D(2025, 3, 31), D(2025, 4, 30), D(2025, 5, 31)]
+    assert [p.start for p in periods(D(2025, 11, 3), "weekly", end=D(2025, 11, 10))] == [D(2025, 11, 3)]
+    assert len(list(periods(D(2026, 1, 1), "yearly", end=D(2027, 1, 1)))) == 1
     # Whichever limit comes first wins.
     assert len(list(periods(D(2026, 1, 1), "weekly", end=D(2026, 12, 31), count=2))) == 2
     assert len(list(periods(D(2026, 1, 1), "yearly", end=D(2027, 6, 30), count=10))) == 2
@@ -367,21 +374,22 @@ def test_count_and_end_are_respected(start, frequency, billing_day, end_after, c
     unlimited = due_periods(start, frequency, until=until, billing_day=billing_day)
     limited = due_periods(start, frequency, until=until, billing_day=billing_day, end=end, count=count)
     expected = [
-        p for p in unlimited if (count is None or p.index < count) and (end is None or p.start <= end)
+        p for p in unlimited if (count is None or p.index < count) and (end is None or p.start < end)
     ]
     assert limited == expected
     if end is not None or count is not None:
         every = list(periods(start, frequency, billing_day=billing_day, end=end, count=count))
         assert every[: len(limited)] == limited
-        assert len(every) >= 1  # end >= start and count >= 1: a contract has at least one period
+        # end > start (what the ledger accepts) and count >= 1: a contract has at least one period
+        assert len(every) >= 1 or end == start
         if count is not None:
             assert len(every) <= count
         if end is not None:
-            assert all(p.start <= end for p in every)
+            assert all(p.start < end for p in every)
             # ...and the schedule ends only when it must
             if count is None or len(every) < count:
                 after_last = take(periods(start, frequency, billing_day=billing_day), len(every) + 1)[-1]
-                assert after_last.start > end
+                assert after_last.start >= end
 
 
 @settings(max_examples=400, deadline=None)

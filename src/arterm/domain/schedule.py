@@ -29,9 +29,12 @@ Billing dates
     ``weekly`` / ``biweekly``: always the period start; ``billing_day`` is validated but ignored.
 
 Limits
-    A period is included while ``period.start <= end`` (the contract end date, inclusive) and
-    ``index < count``. ``period.end`` is always the day before the next period starts, even for the
-    last period of a contract that ends mid-period (proration is the caller's business).
+    A period is included while ``period.start < end`` and ``index < count``: from its end date on,
+    no period of a contract starts (what ``contracts end`` means too). A contract from Jan 31 to
+    Jun 30 bills Jan 31, Feb 28, Mar 31, Apr 30 and May 31, not a month from Jun 30 for its last
+    day; a yearly one from 2026-01-01 to 2027-01-01 bills one year. ``period.end`` is always the
+    day before the next period starts, even for the last period of a contract that ends
+    mid-period (a period under way is billed whole: proration is the caller's business).
     Without ``end``/``count`` the schedule is infinite (it stops only at ``date.max``).
 """
 
@@ -163,7 +166,7 @@ class _Schedule:
     def included(self, k: int, period_start: date) -> bool:
         if self.count is not None and k >= self.count:
             return False
-        return self.end is None or period_start <= self.end
+        return self.end is None or period_start < self.end
 
     def period(self, k: int) -> Period | None:
         """Period ``k``, or ``None`` when the contract has no such period (ended / out of range)."""

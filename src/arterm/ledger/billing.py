@@ -195,6 +195,9 @@ def update_contract(
 
     # The resulting schedule must be valid, and must keep every period already invoiced.
     new = {k: values.get(k, getattr(c, k)) for k in ("frequency", "start_date", "end_date", "periods", "billing_day")}
+    if "end_date" in values and new["end_date"] is not None and new["end_date"] <= new["start_date"]:
+        raise DomainError("the end date must be after the start date (no period starts on or after it)",
+                          field="end_date")
     try:
         sched.periods(new["start_date"], new["frequency"], billing_day=new["billing_day"], end=new["end_date"],
                       count=new["periods"])
@@ -211,9 +214,9 @@ def update_contract(
         if new["periods"] is not None and new["periods"] < len(billed):
             raise DomainError(f"{len(billed)} periods are already invoiced; the number of periods cannot be lower",
                               field="periods")
-        if new["end_date"] is not None and new["end_date"] < billed[-1]:
-            raise DomainError(f"the period starting {billed[-1].isoformat()} is already invoiced; the end date cannot "
-                              "be before it", field="end_date")
+        if new["end_date"] is not None and new["end_date"] <= billed[-1]:
+            raise DomainError(f"the period starting {billed[-1].isoformat()} is already invoiced; the end date must "
+                              "be after it", field="end_date")
     changed = {k: v for k, v in values.items() if getattr(c, "amount" if k == "amount_cents" else k) != v}
     if not changed:
         return c.version

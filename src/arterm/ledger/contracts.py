@@ -57,8 +57,9 @@ def create_contract(
     start_date = check_date(start_date, field="start date")
     if end_date is not None:
         end_date = check_date(end_date, field="end date")
-        if end_date < start_date:
-            raise DomainError("end date is before the start date", field="end_date")
+        if end_date <= start_date:
+            raise DomainError("the end date must be after the start date (no period starts on or after it)",
+                              field="end_date")
     if periods is not None and int(periods) < 1:
         raise DomainError("number of periods must be at least 1", field="periods")
     if billing_day is not None and not 1 <= int(billing_day) <= 31:
