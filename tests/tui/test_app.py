@@ -257,3 +257,36 @@ async def test_a_screen_is_not_restyled_on_the_resume_right_after_its_push(db: D
         first.post_message(events.ScreenResume(refresh_styles=True))  # e.g. switch_screen back to it
         await pilot.pause(0.1)
         assert restyled == ["First"]
+
+
+async def test_keymap_with_an_unknown_id_or_a_clashing_key_warns_at_start(db: Database) -> None:
+    """Textual ignores an id no binding has; the app says so, naming it and where ids are listed."""
+    app = make_app(db, language="en", keymap={"nonexistent_id": "f9", "profile.send_statement": "p",
+                                              "customers.sort": "f6"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        unknown = [m for m in messages if "nonexistent_id" in m]
+        assert len(unknown) == 1 and "help panel" in unknown[0] and "README" in unknown[0]
+        clash = [m for m in messages if "profile.send_statement" in m]
+        assert len(clash) == 1 and "profile.add_payment" in clash[0] and '"p"' in clash[0]
+        assert not any("customers.sort" in m for m in messages)  # a fine remap says nothing
+
+
+async def test_a_valid_keymap_says_nothing(db: Database) -> None:
+    app = make_app(db, keymap={"help": "f10", "customers.new": "f5"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not list(app._notifications)
+
+
+async def test_help_shows_each_keys_binding_id(db: Database) -> None:
+    app = make_app(db, keymap={"customers.sort": "f6"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        lines = text(app).splitlines()
+        assert any("f6" in line and "Ordenar" in line and "customers.sort" in line for line in lines)
+        assert any("^l" in line and "Idioma" in line and "switch_language" in line for line in lines)
+        assert any("Ayuda" in line and line.rstrip().endswith("help") for line in lines)

@@ -20,6 +20,12 @@ ES: dict[str, str] = {
     "cmd.show_keys_help": "Muestra las teclas disponibles en esta pantalla",
     "keys.screen": "En esta pantalla",
     "keys.global": "En toda la aplicación",
+    "keys.id_hint": "A la derecha: el id de cada tecla, para la opción keymap de la sección ui del archivo de configuración.",
+    "keymap.title": "Configuración: keymap (sección ui)",
+    "keymap.unknown": ("Ids que ninguna tecla usa (se ignoran): {ids}. Los ids válidos aparecen junto a "
+                       "cada tecla en la ayuda (F1 o ?); el README (sección ui) dice cómo usarlos."),
+    "keymap.conflict": ("{id} = \"{keys}\": esa tecla ya la usa {others} en la misma pantalla; "
+                        "una de las dos no funcionará. Elige otra tecla."),
     "cmd.quit": "Salir",
     "cmd.quit_help": "Cerrar arterm",
     "cmd.back": "Regresar",
@@ -51,6 +57,12 @@ EN: dict[str, str] = {
     "cmd.show_keys_help": "Show the keys available on this screen",
     "keys.screen": "On this screen",
     "keys.global": "Everywhere",
+    "keys.id_hint": "On the right: each key's id, for the keymap option of the ui section of the config file.",
+    "keymap.title": "Config: keymap (ui section)",
+    "keymap.unknown": ("Ids no key uses (ignored): {ids}. The valid ids are shown next to each key in the "
+                       "help panel (F1 or ?); the README (ui section) says how to use them."),
+    "keymap.conflict": ("{id} = \"{keys}\": {others} already uses that key on the same screen; one of "
+                        "the two will not work. Choose another key."),
     "cmd.quit": "Quit",
     "cmd.quit_help": "Close arterm",
     "cmd.back": "Back",

@@ -36,14 +36,14 @@ class KeysScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,question_mark,q", "dismiss", "key.back", id="keys.close")]
     DEFAULT_CSS = """
     KeysScreen > VerticalScroll {
-        width: 64; max-height: 100%; height: auto; background: $panel; border-left: tall $accent;
-        padding: 0 1;
+        width: 90; max-width: 100%; max-height: 100%; height: auto; background: $panel;
+        border-left: tall $accent; padding: 0 1;
     }
     """
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+    def __init__(self, rows: list[tuple[str, str, str, str]]) -> None:
         super().__init__()
-        self.rows = rows  # (section, keys, description)
+        self.rows = rows  # (section, keys, description, binding ids for [ui] keymap)
 
     def compose(self) -> Any:
         from rich.table import Table
@@ -53,30 +53,35 @@ class KeysScreen(ModalScreen[None]):
 
         app: Any = self.app
         table = Table.grid(padding=(0, 2))
-        table.add_column(justify="right", style="bold")
+        table.add_column(justify="right", style="bold", no_wrap=True)
         table.add_column()
+        table.add_column(style="dim italic", no_wrap=True)
         section = ""
-        for where, keys, description in self.rows:
+        for where, keys, description, ids in self.rows:
             if where != section:
                 section = where
-                table.add_row("", Text(app.tr(where), style="bold"))
-            table.add_row(Text(keys), Text(description))
-        table.add_row("", "")
-        table.add_row(Text("esc f1"), Text(app.tr("ui.close"), style="italic"))
+                table.add_row("", Text(app.tr(where), style="bold"), "")
+            table.add_row(Text(keys), Text(description), Text(ids))
+        table.add_row("", "", "")
+        table.add_row(Text("esc f1"), Text(app.tr("ui.close"), style="italic"), Text("keys.close"))
+        table.add_row("", Text(app.tr("keys.id_hint"), style="dim"), "")
         with VerticalScroll():
             yield Static(table)
 
     @staticmethod
-    def rows_for(app: App[Any], screen: Screen[Any]) -> list[tuple[str, str, str]]:
-        mine: dict[tuple[str, str], list[str]] = {}
+    def rows_for(app: App[Any], screen: Screen[Any]) -> list[tuple[str, str, str, str]]:
+        mine: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
         for active in screen.active_bindings.values():
             binding = active.binding
             if not (binding.id and binding.description) or binding.id.startswith("virtual_table."):
                 continue  # Textual's own editing/scrolling keys
             where = "keys.global" if active.node is app else "keys.screen"
-            mine.setdefault((where, binding.description), []).append(app.get_key_display(binding))
+            keys, ids = mine.setdefault((where, binding.description), ([], []))
+            keys.append(app.get_key_display(binding))
+            ids.append(binding.id)
         ordered = sorted(mine.items(), key=lambda item: item[0][0] != "keys.screen")
-        return [(where, " ".join(dict.fromkeys(keys)), description) for (where, description), keys in ordered]
+        return [(where, " ".join(dict.fromkeys(keys)), description, " ".join(dict.fromkeys(ids)))
+                for (where, description), (keys, ids) in ordered]
 
 
 def _customers_screen() -> Screen[Any]:
@@ -129,6 +134,7 @@ class ArtermApp(App[None]):
         self.set_interval(0.25, self.idle_gc.tick, name="idle-gc")
         if self.settings.ui.keymap:
             self.apply_keymap(self.settings.ui.keymap)
+            self._check_keymap(dict(self.settings.ui.keymap))
         if self._db is None:
             self._open_database()
         # A fixed business date means a test or a replay: no catch-up billing.
@@ -213,6 +219,25 @@ class ArtermApp(App[None]):
         palette = keymap.get("command_palette")
         if palette:
             self.COMMAND_PALETTE_BINDING = self._normalize_keymap({"p": palette})["p"].split(",")[0]
+
+    @work(thread=True, exclusive=True, group="check-keymap", exit_on_error=False)
+    def _check_keymap(self, keymap: dict[str, str]) -> None:
+        """Warn about ``[ui] keymap`` ids no binding has and keys another binding already uses
+        (Textual ignores both silently). In a worker: it imports every screen's module."""
+        from .keymap import check_keymap
+
+        problems = check_keymap(keymap, type(self))
+        if problems.unknown:
+            self.call_from_thread(
+                self.notify, self.tr("keymap.unknown", ids=", ".join(problems.unknown)),
+                title=self.tr("keymap.title"), severity="error", timeout=60, markup=False)
+        others: dict[tuple[str, str], list[str]] = {}
+        for binding_id, key, other in problems.conflicts:
+            others.setdefault((binding_id, key), []).append(other)
+        for (binding_id, key), clashing in others.items():
+            self.call_from_thread(
+                self.notify, self.tr("keymap.conflict", id=binding_id, keys=key, others=", ".join(clashing)),
+                title=self.tr("keymap.title"), severity="warning", timeout=60, markup=False)
 
     def action_back(self) -> None:
         """Escape: close a dialog (as cancelled) or return to the previous screen."""
