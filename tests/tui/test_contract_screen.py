@@ -470,3 +470,15 @@ async def test_confirming_a_charge_on_an_invoice_paid_meanwhile_says_it_stays_as
             pay = s.execute(sa.select(tables.payment).where(tables.payment.c.id == target.payment_id)).one()
         assert (pay.status, pay.unapplied_cents) == ("unapplied", 174000)
         assert any("stays as customer credit" in m and "$1,740.00 MXN" in m for m in seen), seen
+
+
+@pytest.mark.parametrize("which", ["new", "edit"])
+async def test_escape_closes_an_untouched_contract_form_at_once(book: Book, which: str) -> None:
+    """What the edit form reads from the database (amount, direct debit...) is not a change."""
+    app = make_app(book.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = ContractForm(book.customer, book.contract if which == "edit" else None)
+        results = await open_screen(pilot, form)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is not form and not isinstance(app.screen, ConfirmDialog) and results == [None]

@@ -968,3 +968,55 @@ async def test_typing_a_new_identifier_replaces_the_old_one(led: Ledger) -> None
         await settle(pilot)
         assert results == [True]
     assert row(led.db, tables.customer, led.customer).identifier == "NEW1"
+
+
+# ------------------------------------------------------------------------------------ discarding changes
+async def test_escape_on_a_filled_in_credit_note_asks_before_discarding(led: Ledger) -> None:
+    app = make_app(led.db, "en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = DocumentForm(led.customer, "credit_note")
+        results = await open_screen(pilot, form)
+        await type_into(pilot, "#line-1-desc", "Bonificación", keys=True)
+        await type_into(pilot, "#line-1-price", "1000", keys=True)
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog) and "Discard changes?" in text_of(app.screen, "#confirm-message")
+        await pilot.press("escape")  # no: back to the form, everything still there
+        await settle(pilot)
+        assert app.screen is form and form.query_one("#line-1-desc", Input).value == "Bonificación"
+        assert results == []
+        await pilot.press("escape", "y")  # yes: the form closes as cancelled
+        await settle(pilot)
+        assert app.screen is not form and results == [None]
+    assert rows(led.db, tables.document, tables.document.c.kind == "credit_note") == []
+
+
+@pytest.mark.parametrize("make", [
+    lambda led: DocumentForm(led.customer, "credit_note"),
+    lambda led: DocumentForm(led.customer, "invoice"),
+    lambda led: CustomerForm(led.customer),  # filled in from the database on load: not a change
+    lambda led: PaymentForm(led.customer, led.a2),  # amount filled in on load
+    lambda led: IdentifierDialog(led.customer),
+    lambda led: NoteDialog(led.customer, led.a2),
+])
+async def test_escape_on_an_untouched_form_closes_at_once(led: Ledger, make: Any) -> None:
+    app = make_app(led.db, "en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = make(led)
+        results = await open_screen(pilot, form)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is not form and not isinstance(app.screen, ConfirmDialog) and len(results) == 1
+
+
+async def test_a_field_typed_in_and_restored_is_not_a_change(led: Ledger) -> None:
+    app = make_app(led.db, "en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = CustomerForm(led.customer)
+        results = await open_screen(pilot, form)
+        await type_into(pilot, "#phone", "5", keys=True)
+        await pilot.press("backspace")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert results == [None]

@@ -263,6 +263,7 @@ ES: dict[str, str] = {
     "form.cancel.irreversible": "La cancelación no se puede deshacer.",
     "form.cancel.confirm": "¿Cancelar {kind} {reference}? Esta acción no se puede deshacer.",
     "form.confirm.title": "Confirmar",
+    "form.confirm.discard": "¿Descartar los cambios? Lo que escribiste en este formulario se perderá.",
     # -- notes ---------------------------------------------------------------------------------
     "form.note.title": "Nueva nota",
     "form.note.about": "Cliente: {name}",
@@ -490,6 +491,7 @@ EN: dict[str, str] = {
     "form.cancel.irreversible": "A cancellation cannot be undone.",
     "form.cancel.confirm": "Cancel {kind} {reference}? This cannot be undone.",
     "form.confirm.title": "Confirm",
+    "form.confirm.discard": "Discard changes? What you typed in this form will be lost.",
     # -- notes ---------------------------------------------------------------------------------
     "form.note.title": "New note",
     "form.note.about": "Customer: {name}",

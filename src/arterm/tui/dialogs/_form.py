@@ -25,7 +25,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Button, Checkbox, Input, Select, Static, TextArea
 
 from ... import i18n
 from ...domain import catalogs
@@ -315,6 +315,9 @@ class FormModal(BaseModal):
         # The ledger refused a save: what the screen below shows may be stale (someone else paid
         # the invoice meanwhile), so it reloads even when the form is then cancelled.
         self.refused = False
+        # What the fields held once the form was built and filled from the database: Escape asks
+        # before throwing away anything the operator changed since (``has_changes``).
+        self._baseline: dict[Widget, Any] = {}
 
     # -- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -375,9 +378,40 @@ class FormModal(BaseModal):
             self.focus_next()
 
     def action_cancel(self) -> None:
+        """Escape / Cancel: close at once when nothing was changed, else ask first."""
         if self.saving:
             return  # the transaction is running: its result decides what happens
+        if self.has_changes():
+            from .confirm import ConfirmDialog
+
+            self.app.push_screen(ConfirmDialog(self.tr("form.confirm.discard")), self._discard_answered)
+            return
         self.dismiss(self.cancel_result())
+
+    def _discard_answered(self, discard: bool | None) -> None:
+        if discard and self.is_open and not self.saving:
+            self.dismiss(self.cancel_result())
+
+    # -- changes ----------------------------------------------------------------------------
+    def field_values(self) -> dict[Widget, Any]:
+        """Every editable widget of the form and what it holds now."""
+        values: dict[Widget, Any] = {}
+        for widget in self.query("Input, TextArea, Select, Checkbox"):
+            if isinstance(widget, Input):
+                values[widget] = widget.value
+            elif isinstance(widget, TextArea):
+                values[widget] = widget.text
+            elif isinstance(widget, (Select, Checkbox)):
+                values[widget] = widget.value
+        return values
+
+    def has_changes(self) -> bool:
+        """The operator changed something since the form was built and loaded (what the form
+        filled in from the database is not a change; lines added or removed are)."""
+        current = self.field_values()
+        if current.keys() != self._baseline.keys():
+            return True
+        return any(value != self._baseline[widget] for widget, value in current.items())
 
     @property
     def is_open(self) -> bool:
@@ -441,6 +475,7 @@ class FormModal(BaseModal):
         # Textual runs every class's own on_mount: subclasses override start(), not on_mount().
         self.relabel()
         self.start()
+        self._baseline = self.field_values()
 
     def start(self) -> None:
         self.run_load()
@@ -466,10 +501,19 @@ class FormModal(BaseModal):
     async def _loaded(self, data: Any) -> None:
         if not self.is_open:
             return
+        before = self.field_values()
         result = self.loaded_data(data)
         if inspect.isawaitable(result):
             await result
         self.loaded = True
+        # What loading filled in becomes the baseline; a field the operator typed in before the
+        # data arrived keeps it (fill_loaded leaves it alone), so it still counts as a change.
+        after = self.field_values()
+        for widget, value in after.items():
+            if widget not in before or before[widget] != value or widget not in self._baseline:
+                self._baseline[widget] = value
+        for widget in [w for w in self._baseline if w not in after]:
+            del self._baseline[widget]
 
     def _load_failed(self, exc: BaseException) -> None:
         if self.is_open:
