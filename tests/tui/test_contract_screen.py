@@ -482,3 +482,19 @@ async def test_escape_closes_an_untouched_contract_form_at_once(book: Book, whic
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is not form and not isinstance(app.screen, ConfirmDialog) and results == [None]
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("2500.505", "«2500.505» tiene más de dos decimales."),
+    ("2500 USD", "«2500 USD» no está en MXN, la moneda de esta operación."),
+    ("0", "El importe debe ser mayor que cero."),
+    ("12x", "Importe inválido: escribe un número mayor que cero, p. ej. 1500.00."),
+])
+async def test_contract_amount_refusal_says_what_is_wrong(book: Book, typed: str, message: str) -> None:
+    """The form replaced every amount message by the general one: '2500.505' read as if not a number."""
+    app = make_app(book.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = ContractForm(book.customer)
+        await open_screen(pilot, form)
+        await type_into(pilot, "#amount", typed)
+        assert errors(form)["amount"] == message

@@ -220,8 +220,12 @@ class ContractForm(FormModal):
         if name == "amount":
             try:
                 return Decimal(parse_cents(text, currency=str(self.query_one("#currency", Select).value))) / 100
-            except BadValue:
-                raise BadValue("contracts.err.amount") from None
+            except BadValue as bad:
+                # Too many decimals, another currency, too large: say so, as the payment and
+                # invoice forms do; only an unreadable or empty amount gets the general example.
+                if bad.key in ("form.err.amount_invalid", "form.err.required"):
+                    raise BadValue("contracts.err.amount") from None
+                raise
         if name == "tax_rate":
             try:
                 rate = Decimal(text.replace(",", ".") or "x")
