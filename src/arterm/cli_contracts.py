@@ -69,7 +69,7 @@ def contracts() -> None:
 @click.option("--currency", default=None, help="ISO code (default: the customer's currency).")
 @click.option("--frequency", required=True, type=click.Choice(FREQUENCIES))
 @click.option("--start", "start", required=True, help="Start date (DD/MM/YYYY or YYYY-MM-DD).")
-@click.option("--billing-day", type=click.IntRange(1, 31), help="Day of the month to bill (31 = last day).")
+@click.option("--billing-day", type=click.IntRange(1, 31), help="Day of the month to bill (31 = last day); monthly and longer only: weekly and biweekly bill on the start date's weekday.")
 @click.option("--end", "end", help="End date (optional): no period starts on or after it; one under way is billed whole.")
 @click.option("--periods", type=click.IntRange(1, None), help="Number of periods (optional).")
 @click.option("--tax-rate", default="0.16", show_default=True)
@@ -210,6 +210,7 @@ def contracts_show(ctx: Context, contract_id: int, as_of: str | None) -> None:
 
 
 def _terms_rows(ctx: Context, view: Any) -> list[tuple[str, str]]:
+    from .domain.schedule import uses_billing_day
     from .i18n import fmt_money
 
     c = view.contract
@@ -224,7 +225,8 @@ def _terms_rows(ctx: Context, view: Any) -> list[tuple[str, str]]:
         (_t(ctx, "ui.start_date"), _day(ctx, c.start_date)),
         (_t(ctx, "ui.end_date"), _day(ctx, c.end_date)),
         (_t(ctx, "contracts.periods"), str(c.periods) if c.periods else _t(ctx, "contracts.unlimited")),
-        (_t(ctx, "ui.billing_day"), str(c.billing_day) if c.billing_day else _t(ctx, "contracts.billing_day_start")),
+        *([(_t(ctx, "ui.billing_day"), str(c.billing_day) if c.billing_day else _t(ctx, "contracts.billing_day_start"))]
+          if uses_billing_day(c.frequency) else []),  # weekly/biweekly: always the start date's weekday
         (_t(ctx, "ui.payment_terms"), _t(ctx, "ui.days_count.other", n=c.payment_terms_days)
          if c.payment_terms_days is not None else _t(ctx, "contracts.customer_terms", n=c.customer_terms_days)),
         (_t(ctx, "ui.metodo_pago"), f"{c.metodo_pago} — {_t(ctx, f'metodo_pago.{c.metodo_pago}')}"),

@@ -178,3 +178,23 @@ def test_direct_debit_charges(run: Cli, db: Database) -> None:
     assert (invoices["A-1"]["status"], invoices["A-1"]["balance"]) == ("paid", "0.00")
     assert (invoices["A-2"]["status"], invoices["A-2"]["balance"]) == ("overdue", "580.00")
     assert integrity(db) == []
+
+
+def test_billing_day_is_refused_for_weekly_and_biweekly(run: Cli, db: Database) -> None:
+    """The schedule ignores a billing day weekly/biweekly; it was saved and shown ('Billing day 15')."""
+    c = setup_customer(run, name="Cliente SA")
+    before = counts(db)
+    for frequency in ("weekly", "biweekly"):
+        out = run.fail("contracts", "add", c, "--amount", "5", "--frequency", frequency, "--start", "2026-01-01",
+                       "--billing-day", "15")
+        assert "billing day applies to monthly and longer" in out and "weekday" in out
+    assert counts(db) == before
+    k = add(run, c, "--amount", "100", "--frequency", "monthly", "--start", "2026-01-01", "--billing-day", "15")
+    weekly = add(run, c, "--amount", "100", "--frequency", "weekly", "--start", "2026-01-05")
+    assert "billing day applies" in run.fail("contracts", "edit", str(weekly), "--billing-day", "15")
+    run.ok("contracts", "edit", str(k), "--frequency", "biweekly")  # the billing day goes with the month
+    with db.read() as s:
+        row = s.execute(sa.select(tables.contract).where(tables.contract.c.id == k)).one()
+    assert (row.frequency, row.billing_day) == ("biweekly", None)
+    shown = run.ok("contracts", "show", str(weekly), "--as-of", "2026-01-02")
+    assert "Día de facturación" not in shown and "Día de cobro" not in shown

@@ -498,3 +498,27 @@ async def test_contract_amount_refusal_says_what_is_wrong(book: Book, typed: str
         await open_screen(pilot, form)
         await type_into(pilot, "#amount", typed)
         assert errors(form)["amount"] == message
+
+
+async def test_billing_day_is_hidden_for_weekly_and_biweekly(book: Book) -> None:
+    """The schedule ignores it weekly/biweekly; the form accepted it and the detail showed it."""
+    app = make_app(book.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = ContractForm(book.customer)
+        results = await open_screen(pilot, form)
+        row = form.query_one("#field-billing_day")
+        assert row.display
+        await type_into(pilot, "#amount", "100")
+        await type_into(pilot, "#billing_day", "15")
+        form.query_one("#frequency", Select).value = "weekly"
+        await settle(pilot)
+        assert not row.display
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        (new_id,) = results
+        assert (contract_row(book.db, new_id).frequency, contract_row(book.db, new_id).billing_day) == ("weekly", None)
+        screen = ContractScreen(book.plain)
+        await open_screen(pilot, screen)
+        shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+        assert "Semanal" in shown and "Día de facturación" not in shown
+        assert len(results) == 1

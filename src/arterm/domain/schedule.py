@@ -58,6 +58,16 @@ FREQUENCIES: tuple[str, ...] = (
 )
 
 _DAY_STEPS = {"weekly": 7, "biweekly": 14}
+
+
+def uses_billing_day(frequency: str) -> bool:
+    """Whether a billing day (1..31) means anything for ``frequency``: not for weekly/biweekly,
+    which bill on the period start (the start date's weekday)."""
+    return frequency not in _DAY_STEPS
+
+
+BILLING_DAY_IGNORED = ("a billing day applies to monthly and longer frequencies; weekly and biweekly contracts "
+                       "bill on the start date's weekday")
 _MONTH_STEPS = {"monthly": 1, "bimonthly": 2, "quarterly": 3, "semiannual": 6, "yearly": 12}
 _ONE_DAY = timedelta(days=1)
 

@@ -193,6 +193,14 @@ def update_contract(
     elif direct_debit is not _UNSET or c.direct_debit:
         values.update(direct_debit=False, dd_forma_pago="", dd_reference="")
 
+    # A billing day means nothing weekly/biweekly: refused when given, dropped when the frequency
+    # changes to one of those (the schedule ignored it, but the contract still showed it).
+    frequency_now = values.get("frequency", c.frequency)
+    if not sched.uses_billing_day(frequency_now):
+        if values.get("billing_day") is not None:
+            raise DomainError(sched.BILLING_DAY_IGNORED, field="billing_day")
+        if "frequency" in values and values["frequency"] != c.frequency and c.billing_day is not None:
+            values["billing_day"] = None
     # The resulting schedule must be valid, and must keep every period already invoiced.
     new = {k: values.get(k, getattr(c, k)) for k in ("frequency", "start_date", "end_date", "periods", "billing_day")}
     if "end_date" in values and new["end_date"] is not None and new["end_date"] <= new["start_date"]:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from ..db import tables
 from ..domain import catalogs
 from ..domain.errors import DomainError, NotFound
+from ..domain.schedule import BILLING_DAY_IGNORED, uses_billing_day
 from ..domain.money import check_currency, positive_cents, to_decimal
 from ..domain.text import clean_line
 from ._base import check_date, customer_row, now, start
@@ -64,6 +65,8 @@ def create_contract(
         raise DomainError("number of periods must be at least 1", field="periods")
     if billing_day is not None and not 1 <= int(billing_day) <= 31:
         raise DomainError("billing day must be between 1 and 31", field="billing_day")
+    if billing_day is not None and not uses_billing_day(frequency):
+        raise DomainError(BILLING_DAY_IGNORED, field="billing_day")
     if payment_terms_days is not None and not 0 <= int(payment_terms_days) <= 365:
         raise DomainError("payment terms: between 0 and 365 days", field="payment_terms_days")
     rate = to_decimal(tax_rate, field="tax rate")

@@ -153,6 +153,7 @@ class ContractForm(FormModal):
             self.query_one(f"#{name}", Input).placeholder = self.tr(key)
         self.query_one("#locked-note").display = bool(self.context and self.context.invoices)
         self._direct_debit_state()
+        self._billing_day_state()
         self.update_preview()
 
     # -- loading ------------------------------------------------------------------------------
@@ -246,6 +247,8 @@ class ContractForm(FormModal):
             if not 1990 <= day.year <= 2100:
                 raise BadValue("contracts.err.date")
             return day
+        if name == "billing_day" and not schedule.uses_billing_day(self._frequency()):
+            return None  # weekly / biweekly bill on the start date's weekday (the field is hidden)
         if name in ("billing_day", "periods", "payment_terms_days"):
             if not text:
                 return None
@@ -295,7 +298,19 @@ class ContractForm(FormModal):
 
     @on(Select.Changed, "#frequency")
     def _frequency_changed(self) -> None:
+        self._billing_day_state()
         self.update_preview()
+
+    def _frequency(self) -> str:
+        return str(value_of(self.query_one("#frequency", Select), "monthly"))
+
+    def _billing_day_state(self) -> None:
+        """The billing day only for monthly and longer frequencies: weekly/biweekly contracts bill on
+        the start date's weekday, and a day typed there was saved, shown, and ignored."""
+        shown = schedule.uses_billing_day(self._frequency())
+        self.query_one("#field-billing_day").display = shown
+        if not shown:
+            self.field_error("billing_day").show(None)
 
     @on(Checkbox.Changed, "#direct_debit")
     def _dd_changed(self) -> None:

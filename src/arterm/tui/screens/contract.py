@@ -25,6 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Static
 
 from ... import i18n
+from ...domain import schedule
 from ..base import BaseScreen, literal
 from ..dialogs._form import FormInvalid, FormModal, TLabel, field_row
 from ..widgets import Column, VirtualTable
@@ -287,7 +288,8 @@ class ContractScreen(BaseScreen):
         row("ui.start_date", self.day(c.start_date))
         row("ui.end_date", self.day(c.end_date) if c.end_date else none)
         row("contracts.periods", str(c.periods) if c.periods else self.tr("contracts.unlimited"))
-        row("ui.billing_day", str(c.billing_day) if c.billing_day else self.tr("contracts.billing_day_start"))
+        if schedule.uses_billing_day(c.frequency):  # weekly/biweekly: always the start date's weekday
+            row("ui.billing_day", str(c.billing_day) if c.billing_day else self.tr("contracts.billing_day_start"))
         row("ui.payment_terms", i18n.tn("ui.days_count", c.payment_terms_days, self.app.lang)
             if c.payment_terms_days is not None else self.tr("contracts.customer_terms", n=c.customer_terms_days))
         row("ui.metodo_pago", c.metodo_pago)
