@@ -360,7 +360,7 @@ def contracts_bill(ctx: Context, until: str | None, dry_run: bool, contract_ids:
 def _print_bill(ctx: Context, report: Any, day: date) -> None:
     from rich.table import Table
 
-    from .i18n import fmt_amount
+    from .i18n import fmt_amount, tn
 
     lang = ctx.settings.language
     if report.dry_run:
@@ -389,10 +389,11 @@ def _print_bill(ctx: Context, report: Any, day: date) -> None:
                           _day(ctx, i.due_date), fmt_amount(i.total, lang), i.currency,
                           f"#{i.charge_id}" if i.charge_id else "")
         console().print(table)
-    click.echo(_t(ctx, "contracts.billed", invoices=len(report.issued), contracts=report.contracts,
-                  charges=report.charges) if report.issued else _t(ctx, "contracts.cli.nothing_due", date=_day(ctx, day)))
+    click.echo(_t(ctx, "contracts.billed", invoices=len(report.issued), charges=report.charges,
+                  contracts=tn("contracts.n_contracts", report.contracts, ctx.settings.language))
+               if report.issued else _t(ctx, "contracts.cli.nothing_due", date=_day(ctx, day)))
     if report.already:
-        click.echo(_t(ctx, "contracts.billed_already", n=report.already))
+        click.echo(tn("contracts.billed_already", report.already, ctx.settings.language))
 
 
 # ----------------------------------------------------------------------------------------- charges

@@ -150,7 +150,7 @@ def test_bill_dry_run_then_catch_up_then_nothing(run: Cli, db: Database) -> None
     human = run.ok("contracts", "bill", "--until", "2026-11-28", "--dry-run")
     assert "Facturas por emitir hasta el 28/11/2026: 5" in human
     out = run.ok("contracts", "bill", "--until", "2026-11-28")
-    assert "Facturas emitidas: 5 de 1 contratos" in out
+    assert "Facturas emitidas: 5 de 1 contrato;" in out  # not "1 contratos"
     assert "nada por facturar hasta el 28/11/2026" in run.ok("contracts", "bill", "--until", "2026-11-28")
     with db.read() as s:
         assert s.execute(sa.select(sa.func.count()).select_from(tables.document)).scalar_one() == 5

@@ -354,7 +354,7 @@ async def test_billing_prompt_on_start(book: Book) -> None:
         await settle(pilot)
         prompt = app.screen
         assert isinstance(prompt, BillingPrompt)
-        assert prompt.message == "Hay 4 facturas por emitir de 1 contratos (hasta el 28/11/2026). ¿Emitirlas ahora?"
+        assert prompt.message == "Hay 4 facturas por emitir de 1 contrato (hasta el 28/11/2026). ¿Emitirlas ahora?"
         await pilot.click("#billing-yes")
         await settle(pilot)
         assert not isinstance(app.screen, BillingPrompt)
@@ -421,7 +421,7 @@ async def test_billing_check_starts_once_after_the_customers_are_on_screen(
         await settle(pilot)
         prompt = app.screen
         assert isinstance(prompt, BillingPrompt)
-        assert "facturas por emitir de 1 contratos" in prompt.message
+        assert "facturas por emitir de 1 contrato " in prompt.message
         assert app.screen_stack[-2] is customers
         assert customers.table.row_count == 1
         assert len(app.billing_started) == 1
@@ -522,3 +522,44 @@ async def test_billing_day_is_hidden_for_weekly_and_biweekly(book: Book) -> None
         shown = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
         assert "Semanal" in shown and "Día de facturación" not in shown
         assert len(results) == 1
+
+
+@pytest.mark.parametrize(("lang", "invoices", "contracts", "expected"), [
+    ("en", 3, 1, "3 invoices from 1 contract are due (up to 2026-11-28). Issue them now?"),
+    ("en", 1, 1, "1 invoice from 1 contract is due (up to 2026-11-28). Issue it now?"),
+    ("en", 9, 2, "9 invoices from 2 contracts are due (up to 2026-11-28). Issue them now?"),
+    ("es", 1, 1, "Hay 1 factura por emitir de 1 contrato (hasta el 28/11/2026). ¿Emitirla ahora?"),
+    ("es", 5, 2, "Hay 5 facturas por emitir de 2 contratos (hasta el 28/11/2026). ¿Emitirlas ahora?"),
+])
+async def test_billing_prompt_counts_agree_in_both_languages(book: Book, lang: str, invoices: int, contracts: int,
+                                                             expected: str) -> None:
+    """It said '3 invoices of 1 contracts are due'."""
+    app = make_app(book.db, lang)
+    async with app.run_test(size=(120, 40)) as pilot:
+        prompt = BillingPrompt(invoices, contracts, TODAY)
+        await open_screen(pilot, prompt)
+        assert prompt.message == expected
+
+
+async def test_billing_report_counts_agree(book: Book) -> None:
+    from types import SimpleNamespace
+
+    from arterm.tui.dialogs.billing_prompt import notify_report
+
+    app = make_app(book.db, "en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        notify_report(app, SimpleNamespace(issued=[1] * 9, contracts=1, charges=0, already=1, errors=[]))
+        notify_report(app, SimpleNamespace(issued=[1], contracts=2, charges=1, already=0, errors=[]))
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert messages[-2] == ("Invoices issued: 9 from 1 contract; direct-debit charges: 0. "
+                                "1 had already been issued by another process.")
+        assert messages[-1] == "Invoices issued: 1 from 2 contracts; direct-debit charges: 1."
+    app = make_app(book.db, "es")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        notify_report(app, SimpleNamespace(issued=[1] * 9, contracts=1, charges=0, already=1, errors=[]))
+        await pilot.pause()
+        assert [n.message for n in app._notifications][-1] == (
+            "Facturas emitidas: 9 de 1 contrato; cargos domiciliados: 0. 1 ya la había emitido otro proceso.")

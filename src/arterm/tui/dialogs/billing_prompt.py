@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
+from ... import i18n
 from ..base import BaseModal
 
 if TYPE_CHECKING:
@@ -92,7 +93,9 @@ class BillingPrompt(BaseModal):
 
     @property
     def message(self) -> str:
-        return self.tr("contracts.bill_prompt", invoices=self.invoices, contracts=self.contracts, date=self.day(self.until))
+        lang = self.app.lang
+        return i18n.tn("contracts.bill_prompt", self.invoices, lang, date=self.day(self.until),
+                       contracts=i18n.tn("contracts.n_contracts", self.contracts, lang))
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -143,10 +146,10 @@ def notify_report(app: Any, report: Any) -> None:
     if not report.issued and not report.already and not report.errors:
         app.notify(app.tr("contracts.nothing_due"), timeout=4)
         return
-    parts = [app.tr("contracts.billed", invoices=len(report.issued), contracts=report.contracts,
-                    charges=report.charges)]
+    parts = [app.tr("contracts.billed", invoices=len(report.issued), charges=report.charges,
+                    contracts=i18n.tn("contracts.n_contracts", report.contracts, app.lang))]
     if report.already:
-        parts.append(app.tr("contracts.billed_already", n=report.already))
+        parts.append(i18n.tn("contracts.billed_already", report.already, app.lang))
     if report.errors:
         parts.append(app.tr("contracts.billed_errors", errors="; ".join(report.errors)))
     app.notify(" ".join(parts), title=app.tr("contracts.bill_title"),
