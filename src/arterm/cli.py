@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .config import ConfigError, Settings, load_settings
+from .domain.text import json_text
 
 if TYPE_CHECKING:
     from .db.engine import Database
@@ -372,7 +373,7 @@ def balance(ctx: Context, query: str, as_of: str | None, as_json: bool) -> None:
             fail(f"no customer matches {query!r}")
         rows = customer_balances(s, ids, as_of=day, limits=ctx.settings.aging_buckets, include_zero=True)
     if as_json:
-        click.echo(json.dumps([balance_json(b) for b in rows], ensure_ascii=False, indent=2))
+        click.echo(json_text(json.dumps([balance_json(b) for b in rows], ensure_ascii=False, indent=2)))
         return
     from .cli_table import PlainTable, print_table
     from .i18n import fmt_amount
@@ -450,7 +451,7 @@ def _print_aging(day: date, keys: tuple[str, ...], rows: list, fmt: str, assigne
         out.write(f'{{\n  "as_of": "{day.isoformat()}",\n  "customers": [')
         sep = "\n    "
         for i in range(0, len(rows), 5_000):
-            out.write(sep + ",\n    ".join(json.dumps(balance_json(b) | {"assigned": b.assigned}, ensure_ascii=False)
+            out.write(sep + ",\n    ".join(json_text(json.dumps(balance_json(b) | {"assigned": b.assigned}, ensure_ascii=False))
                                            for b in rows[i:i + 5_000]))
             sep = ",\n    "
         out.write(("\n  ]" if rows else "]") + ',\n  "totals": {')
@@ -518,7 +519,7 @@ def config_show(ctx: Context) -> None:
         data["database_url"] = mask(ctx.db_url)
     if ctx.operator:
         data["operator"] = ctx.operator
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(json_text(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from .cli import Context, cli, console, fail, parse_day, run_write, safe_text
+from .domain.text import json_text
 
 SHOWN_PER_SECTION = 20
 
@@ -72,7 +73,7 @@ def import_cmd(ctx: Context, paths: tuple[str, ...], as_json: bool, allow_unstam
             fail(_t(ctx, "cfdi.r.database", error=str(orig).strip().splitlines()[0] if str(orig).strip() else
                     type(orig).__name__))
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+        click.echo(json_text(json.dumps(report.to_json(), ensure_ascii=False)))
     else:
         _print_report(ctx, report)
     sys.exit(0 if report.ok else 1)
@@ -165,8 +166,8 @@ def rep_pending_cmd(ctx: Context, assigned: str | None, as_of: str | None, limit
         total = count_rep_pending(s, assigned=assigned)
         rows = rep_pending(s, as_of=day, assigned=assigned, limit=limit)
     if as_json:
-        click.echo(json.dumps({"as_of": day.isoformat(), "count": total, "payments": [_row_json(r) for r in rows]},
-                              ensure_ascii=False, indent=2))
+        click.echo(json_text(json.dumps({"as_of": day.isoformat(), "count": total, "payments": [_row_json(r) for r in rows]},
+                              ensure_ascii=False, indent=2)))
         return
     if not rows:
         click.echo(_t(ctx, "rep.cli.none"))

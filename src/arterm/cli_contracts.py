@@ -25,6 +25,7 @@ from .cli import (
     safe_text,
 )
 from .domain.schedule import FREQUENCIES
+from .domain.text import json_text
 
 DD_FORMAS = ("03", "04", "28")
 
@@ -140,7 +141,7 @@ def contracts_list(ctx: Context, customer: str | None, as_of: str | None, as_jso
     with ctx.db().read() as s:
         items = q.contract_list(s, customer_id=customer_id, as_of=day)
     if as_json:
-        click.echo(json.dumps([contract_json(i) for i in items], ensure_ascii=False, indent=2))
+        click.echo(json_text(json.dumps([contract_json(i) for i in items], ensure_ascii=False, indent=2)))
         return
     from rich.table import Table
 
@@ -346,9 +347,9 @@ def contracts_bill(ctx: Context, until: str | None, dry_run: bool, contract_ids:
             rows = [{"contract": i.contract_id, "folio": i.reference, "period_start": i.period_start.isoformat(),
                      "issue_date": i.billing_date.isoformat(), "due_date": i.due_date.isoformat(),
                      "total": fmt_cents(i.total), "currency": i.currency, "charge": i.charge_id} for i in report.issued]
-        click.echo(json.dumps({"until": day.isoformat(), "dry_run": dry_run, "invoices": rows,
+        click.echo(json_text(json.dumps({"until": day.isoformat(), "dry_run": dry_run, "invoices": rows,
                                "already_billed": report.already, "skipped": report.skipped, "errors": report.errors},
-                              ensure_ascii=False, indent=2))
+                              ensure_ascii=False, indent=2)))
     else:
         _print_bill(ctx, report, day)
     if report.errors:
@@ -458,14 +459,14 @@ def contracts_charges(ctx: Context, confirm_id: int | None, reject_id: int | Non
             fail("--reject needs --reason (why the bank refused the charge)")
         run_write(ctx, billing.reject_charge, payment_id=reject_id, reason=reason, on=parse_day(on))
         if as_json:
-            click.echo(json.dumps({"id": reject_id, "status": "rejected", "reason": reason.strip()}, ensure_ascii=False,
-                                  indent=2))
+            click.echo(json_text(json.dumps({"id": reject_id, "status": "rejected", "reason": reason.strip()}, ensure_ascii=False,
+                                  indent=2)))
         else:
             click.echo(_t(ctx, "contracts.cli.rejected", id=reject_id, reason=reason.strip()))
         return
     with ctx.db().read() as s:
         rows = q.list_charges(s, status=status, contract_id=contract_id, limit=10_000)
     if as_json:
-        click.echo(json.dumps([charge_json(c) for c in rows], ensure_ascii=False, indent=2))
+        click.echo(json_text(json.dumps([charge_json(c) for c in rows], ensure_ascii=False, indent=2)))
         return
     _print_charges(ctx, rows, status)

@@ -18,6 +18,7 @@ from .cli import (
     run_write,
     safe_text,
 )
+from .domain.text import json_text
 
 
 def _lines(lines: tuple[str, ...], amount: str | None, description: str, tax_rate: str) -> list[Any]:
@@ -85,10 +86,10 @@ def customers_cmd(ctx: Context, query: str, only_overdue: bool, assigned: str | 
         rows = search_customers(s, query, offset=offset, limit=limit, sort=sort, descending=sort != "name" and sort != "identifier",
                                 only_overdue=only_overdue, assigned=assigned)
     if as_json:
-        click.echo(json.dumps({"count": total, "customers": [
+        click.echo(json_text(json.dumps({"count": total, "customers": [
             {"identifier": r.identifier, "name": r.name, "rfc": r.rfc, "assigned": r.assigned, "currency": r.currency,
              "current": fmt_cents(r.current), "overdue": fmt_cents(r.overdue), "total": fmt_cents(r.total)} for r in rows]},
-            ensure_ascii=False, indent=2))
+            ensure_ascii=False, indent=2)))
         return
     from rich.table import Table
 

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from .cli import Context, cli, console, fail, parse_day, resolve_customer, safe_text
+from .domain.text import json_text
 
 
 def _t(ctx: Context, key: str, **kw: Any) -> str:
@@ -153,7 +154,7 @@ def statements_send(ctx: Context, overdue: bool, assigned: str | None, date_from
         def res(items: list) -> list[dict[str, Any]]:  # type: ignore[type-arg]
             return [{"customer": names[c][0], "outbox_id": r.outbox_id, "error": r.error} for c, r in items]
 
-        click.echo(json.dumps({
+        click.echo(json_text(json.dumps({
             "dry_run": dry_run,
             "would_send": [{"customer": p.statement.customer.identifier, "to": list(p.recipients.to),
                             "cc": list(p.recipients.cc), "bcc": list(p.recipients.bcc)}
@@ -161,7 +162,7 @@ def statements_send(ctx: Context, overdue: bool, assigned: str | None, date_from
             "sent": res(report.sent), "queued": res(report.queued), "failed": res(report.failed),
             "no_email": [{"customer": names[c][0], "error": e} for c, e in report.no_email],
             "warnings": [{"customer": names[c][0], "warning": w} for c, w in report.warnings],
-        }, ensure_ascii=False, indent=2))
+        }, ensure_ascii=False, indent=2)))
     elif dry_run:
         table = Table(title_justify="left")
         for key in ("mail.col.customer", "mail.to", "mail.cc", "mail.bcc"):
@@ -249,7 +250,7 @@ def outbox_cmd(ctx: Context, statuses: tuple[str, ...], limit: int, retry: bool,
         if retry:
             data["retry"] = {"results": [{"id": r.outbox_id, "outcome": r.outcome, "error": r.error} for r in results],
                              **counts}
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        click.echo(json_text(json.dumps(data, ensure_ascii=False, indent=2)))
     else:
         out = console()
         table = Table(title=_t(ctx, "mail.outbox.count", n=total, pending=pending), title_justify="left")

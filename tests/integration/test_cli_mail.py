@@ -206,3 +206,36 @@ def test_statement_refused_for_the_customer_but_accepted_for_the_cc_says_so(env,
     finally:
         database.dispose()
     assert len(details) == 1 and "rechazado por el servidor: pagos@nandu.example" in details[0]
+
+
+RAW_NAME = "Ferre\x1b[31mtería \u202eAS ed\u202c Ñandú\x9b2J\ttab\x07"
+
+
+def test_control_characters_stored_in_a_name_never_reach_mail_or_json(env) -> None:  # type: ignore[no-untyped-def]
+    """A name stored before input was cleaned (written here with SQL, past the ledger's checks)
+    went raw into the Subject, the text part and ``--json`` output: ESC sequences and bidi
+    overrides that a mail client or terminal acts on."""
+    cli_, server, ids, url = env
+    database = Database(url)
+    try:
+        with database.write() as s:
+            s.execute(tables.customer.update().where(tables.customer.c.id == ids["customer"]).values(name=RAW_NAME))
+    finally:
+        database.dispose()
+    with server:
+        sent = cli_.invoke("statement", "C-0042", "--send", "--from", "2026-10-01", "--to", "2026-10-31")
+        assert sent.exit_code == 0, sent.stderr
+        message = server.messages[-1].message
+    subject = str(message["Subject"])
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (subject, text, html):
+        assert not {"\x1b", "\u202e", "\u202c", "\x9b", "\x07", "\t"} & set(part), part
+    assert "Ferretería AS ed Ñandú tab\ufffd" in subject  # the letters stay, literally, on one line
+    assert "Ferretería AS ed Ñandú tab\ufffd" in text and "Ferretería AS ed Ñandú tab\ufffd" in html
+    assert outbox_rows(url)[-1].subject == subject
+
+    out = cli_.ok("customers", "Ñandú", "--json")
+    assert "\x1b" not in out and "\u202e" not in out and "\x9b" not in out  # nothing a terminal acts on
+    assert "\\u001b" in out and "\\u202e" in out and "\\u009b" in out  # escaped, visible
+    assert [c["name"] for c in json.loads(out)["customers"]] == [RAW_NAME]  # and still exactly what is stored

@@ -115,6 +115,27 @@ def printable(text: str) -> str:
     return _UNSAFE.sub(_replacement, text) if _NEEDS_CLEANING.search(text) else text
 
 
+def printable_lines(text: str) -> str:
+    """Untrusted multi-line text (an address) made safe: ``printable`` line by line, line breaks kept."""
+    if not _NEEDS_CLEANING.search(text):
+        return text
+    return "\n".join(printable(line) for line in text.replace("\r\n", "\n").split("\n"))
+
+
+# JSON output (``--json``): ``json.dumps(ensure_ascii=False)`` escapes C0 controls (ESC is
+# ``\u001b``) but writes DEL, the C1 controls (8-bit CSI U+009B...), bidi overrides and the line
+# separators as they are, and a terminal acts on them. They are written as ``\uXXXX`` escapes
+# instead: harmless on a terminal, and the JSON still decodes to exactly what is stored, so a
+# script sees (and can fix) the real value rather than a silently cleaned one. Outside strings
+# json.dumps writes only ASCII, so the escapes always land inside a string.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
+
+
+def json_text(dumped: str) -> str:
+    """The output of ``json.dumps(..., ensure_ascii=False)`` with terminal-active characters escaped."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped) if _JSON_UNSAFE.search(dumped) else dumped
+
+
 # A spreadsheet opening a CSV runs a cell that starts like a formula (=HYPERLINK(...), =cmd|...)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

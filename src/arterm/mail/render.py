@@ -12,6 +12,7 @@ the templates as ``t``; templates never hard-code words.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import textwrap
@@ -27,6 +28,8 @@ import jinja2
 
 from arterm.locale.mail import EN as _MAIL_EN
 from arterm.locale.mail import ES as _MAIL_ES
+
+from arterm.domain.text import printable, printable_lines
 
 from .model import Language, Statement
 
@@ -100,6 +103,40 @@ def currency_name(code: str, language: str) -> str:
 def _single_line(text: str) -> str:
     """Collapse every run of whitespace (including CR/LF) to one space: safe for a header."""
     return " ".join(str(text).split())
+
+
+# --------------------------------------------------------------------------- untrusted text
+
+# Fields that may hold several lines (the company's address and payment instructions).
+_MULTILINE_FIELDS = frozenset({"address", "payment_instructions"})
+
+
+def _clean(value: Any, multiline: bool = False) -> Any:
+    if isinstance(value, str):
+        return printable_lines(value) if multiline else printable(value)
+    if isinstance(value, tuple):
+        cleaned = tuple(_clean(item) for item in value)
+        return value if all(a is b for a, b in zip(cleaned, value, strict=True)) else cleaned
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if not f.init:
+                continue
+            old = getattr(value, f.name)
+            new = _clean(old, f.name in _MULTILINE_FIELDS)
+            if new is not old:
+                changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
+def clean_statement(statement: Statement) -> Statement:
+    """The statement with its text made safe to mail, as ``domain.text.printable`` does for a
+    terminal: escape sequences (``ESC [31m``) and bidi overrides (U+202E) dropped, tabs and line
+    breaks in one-line fields turned into spaces, other control characters into U+FFFD. Names and
+    references stored before input was cleaned (or imported from elsewhere) reached the Subject and
+    the text part as they were. The HTML part is also escaped by the template, as before."""
+    return _clean(statement)
 
 
 # --------------------------------------------------------------------------- Jinja environment
@@ -213,12 +250,13 @@ def render_statement(
     if fmt not in TEMPLATE_NAMES:
         raise ValueError(f"fmt must be 'text' or 'html', not {fmt!r}")
     env = _environment(str(templates_dir) if templates_dir else None)
-    return env.get_template(TEMPLATE_NAMES[fmt]).render(_context(statement))
+    return env.get_template(TEMPLATE_NAMES[fmt]).render(_context(clean_statement(statement)))
 
 
 def build_subject(statement: Statement) -> str:
     """``Estado de cuenta al 30/11/2026 — Cliente SA de CV (C-0042)``, on one line."""
     t = labels_for(statement.language)
+    statement = clean_statement(statement)
     return _single_line(
         t["subject"].format(
             date=format_date(statement.period_to, statement.language),
@@ -260,7 +298,7 @@ def build_message(
     if display:
         msg["From"] = sender
     else:
-        msg["From"] = Address(display_name=_single_line(statement.company.name), addr_spec=address)
+        msg["From"] = Address(display_name=_single_line(printable(statement.company.name)), addr_spec=address)
     msg["To"] = ", ".join(to)
     if cc:
         msg["Cc"] = ", ".join(cc)
