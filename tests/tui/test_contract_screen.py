@@ -563,3 +563,16 @@ async def test_billing_report_counts_agree(book: Book) -> None:
         await pilot.pause()
         assert [n.message for n in app._notifications][-1] == (
             "Facturas emitidas: 9 de 1 contrato; cargos domiciliados: 0. 1 ya la había emitido otro proceso.")
+
+
+@pytest.mark.parametrize("which", ["new", "edit"])
+async def test_contract_form_keeps_its_buttons_on_an_80x24_terminal(book: Book, which: str) -> None:
+    app = make_app(book.db, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = ContractForm(book.customer, book.contract if which == "edit" else None)
+        await open_screen(pilot, form)
+        await type_into(pilot, "#amount", "12x")  # a message under a field takes a row more
+        await settle(pilot)
+        for button in ("#form-save", "#form-cancel"):
+            region = form.query_one(button).region
+            assert region.height == 3 and region.bottom <= 24, (button, region)

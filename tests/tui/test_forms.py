@@ -1020,3 +1020,44 @@ async def test_a_field_typed_in_and_restored_is_not_a_change(led: Ledger) -> Non
         await pilot.press("escape")
         await settle(pilot)
         assert results == [None]
+
+
+# ------------------------------------------------------------------------------------ small terminals
+def _on_screen(widget: Any, height: int = 24) -> bool:
+    region = widget.region
+    return region.height > 0 and 0 <= region.y and region.bottom <= height
+
+
+@pytest.mark.parametrize("make", [
+    lambda led: DocumentForm(led.customer, "credit_note"),
+    lambda led: DocumentForm(led.customer, "invoice"),
+    lambda led: PaymentForm(led.customer, led.a2),
+    lambda led: CustomerForm(led.customer),
+])
+async def test_forms_keep_their_buttons_on_an_80x24_terminal(led: Ledger, make: Any) -> None:
+    """The credit note form ran past the bottom of an 80x24 terminal: Save/Cancel were cut off."""
+    app = make_app(led.db, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = make(led)
+        await open_screen(pilot, form)
+        await settle(pilot)
+        assert _on_screen(form.query_one("#form-save")) and _on_screen(form.query_one("#form-cancel"))
+
+
+async def test_credit_note_at_80x24_scrolls_to_the_field_being_typed_in(led: Ledger) -> None:
+    app = make_app(led.db, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = DocumentForm(led.customer, "credit_note")
+        await open_screen(pilot, form)
+        await type_into(pilot, "#line-1-desc", "Bonificación")
+        await type_into(pilot, "#line-1-price", "100")
+        await settle(pilot)
+        last = form.query_one(f"#credit-{led.a2}-amount", Input)
+        last.focus()
+        await settle(pilot)
+        body = form.query_one(".form-body")
+        assert _on_screen(last) and body.region.contains_region(last.region)
+        await pilot.press("ctrl+s")  # the totals and credits were filled in: it saves
+        await settle(pilot)
+        assert app.screen is not form
+    assert len(rows(led.db, tables.document, tables.document.c.kind == "credit_note")) == 1

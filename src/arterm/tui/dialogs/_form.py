@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -240,6 +240,9 @@ class FieldError(Static):
         else:
             self.update(literal("⚠ " + render_message(self.message, self.app.lang)))
             self.display = True
+        screen = self.screen if self.is_attached else None
+        if isinstance(screen, FormModal):
+            screen.call_after_refresh(screen.fit_body)  # a message outside the body takes room
 
     @property
     def text(self) -> str:
@@ -320,6 +323,32 @@ class FormModal(BaseModal):
         self._baseline: dict[Widget, Any] = {}
 
     # -- layout -----------------------------------------------------------------------------
+    BODY_MAX_HEIGHT = 30
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self.fit_body)
+
+    def fit_body(self) -> None:
+        """Give the scrolling body (``.form-body``) only the rows the screen has left once the
+        title, messages and buttons are drawn: on a small terminal (80x24) the credit note form
+        ran past the bottom and its Save/Cancel buttons were cut off. The body scrolls instead,
+        and the focused field is scrolled into view."""
+        if not self.is_attached:
+            return
+        found = self.query(".form-body")
+        if not found:
+            return
+        body = found.first()
+        box = body.parent
+        if not isinstance(box, Widget):
+            return
+        others = sum(child.outer_size.height + child.styles.margin.height
+                     for child in box.children if child is not body and child.display)
+        room = self.size.height - others - box.styles.gutter.height - box.styles.margin.height
+        height = max(3, min(self.BODY_MAX_HEIGHT, room))
+        if body.styles.max_height is None or body.styles.max_height.value != height:
+            body.styles.max_height = height
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-box"):
             yield TLabel(*self.form_title(), id="form-title", classes="form-title")

@@ -18,7 +18,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Select, Static
 
 from ... import i18n
@@ -101,7 +101,7 @@ class ContractForm(FormModal):
 
     def compose_body(self) -> ComposeResult:
         yield TLabel("contracts.form.customer", id="customer-line", classes="muted", name="…")
-        with Vertical(classes="form-body"):
+        with VerticalScroll(classes="form-body"):
             yield field_row("description", "contracts.form.description",
                             OrderedInput(id="description", compact=True, max_length=500))
             with Vertical(classes="field-grid"):
