@@ -445,14 +445,24 @@ def contracts_charges(ctx: Context, confirm_id: int | None, reject_id: int | Non
         fail("use either --confirm or --reject")
     if confirm_id is not None:
         applied = run_write(ctx, billing.confirm_charge, payment_id=confirm_id, on=parse_day(on))
+        with ctx.db().read() as s:
+            (charge,) = q.list_charges(s, status="all", payment_id=confirm_id, limit=1)
+        # What the invoice no longer needed (paid meanwhile, in part or in full) stays as credit.
+        credit = charge.amount - sum(a for _, a in applied)
         if as_json:
             click.echo(json.dumps({"id": confirm_id, "status": "confirmed",
-                                   "applied": [{"folio": r, "amount": fmt_cents(a)} for r, a in applied]}, indent=2))
+                                   "applied": [{"folio": r, "amount": fmt_cents(a)} for r, a in applied],
+                                   "credit": fmt_cents(credit), "currency": charge.currency}, indent=2))
+        elif applied and credit:
+            click.echo(_t(ctx, "contracts.cli.confirmed_partial", id=confirm_id,
+                          applied=", ".join(f"{r} {fmt_cents(a)}" for r, a in applied),
+                          credit=f"{fmt_cents(credit)} {charge.currency}", folio=charge.document_ref))
         elif applied:
             click.echo(_t(ctx, "contracts.cli.confirmed", id=confirm_id,
                           applied=", ".join(f"{r} {fmt_cents(a)}" for r, a in applied)))
         else:
-            click.echo(_t(ctx, "contracts.cli.confirmed_credit", id=confirm_id))
+            click.echo(_t(ctx, "contracts.cli.confirmed_credit", id=confirm_id,
+                          credit=f"{fmt_cents(credit)} {charge.currency}", folio=charge.document_ref))
         return
     if reject_id is not None:
         if not reason.strip():

@@ -198,3 +198,21 @@ def test_billing_day_is_refused_for_weekly_and_biweekly(run: Cli, db: Database) 
     assert (row.frequency, row.billing_day) == ("biweekly", None)
     shown = run.ok("contracts", "show", str(weekly), "--as-of", "2026-01-02")
     assert "Día de facturación" not in shown and "Día de cobro" not in shown
+
+
+def test_confirming_a_charge_on_a_partly_paid_invoice_says_what_stays_as_credit(run: Cli, db: Database) -> None:
+    """The invoice was partly paid meanwhile: only the rest is applied, the leftover becomes credit
+    (the CLI said only 'confirmed: A-1 380.00'; the full-credit case did mention the credit)."""
+    c = setup_customer(run, name="Cliente SA", terms="10")
+    add(run, c, "--amount", "500", "--frequency", "monthly", "--start", "2026-10-01", "--direct-debit",
+        "--dd-reference", "1234567890123456")
+    run.ok("contracts", "bill", "--until", "2026-11-28")
+    first, second = (p["id"] for p in run.json("contracts", "charges", "--json"))
+    run.ok("pay", c, "200", "--apply", "A-1=200", "--date", "2026-10-05")
+    out = run.ok("contracts", "charges", "--confirm", str(first)).strip()
+    assert out == (f"cargo #{first} confirmado: A-1 380.00; A-1 ya no necesitaba el resto: "
+                   "200.00 MXN queda como saldo a favor del cliente")
+    run.ok("pay", c, "580", "--apply", "A-2=580", "--date", "2026-11-05")
+    data = run.json("contracts", "charges", "--confirm", str(second), "--json")
+    assert data == {"id": second, "status": "confirmed", "applied": [], "credit": "580.00", "currency": "MXN"}
+    assert integrity(db) == []

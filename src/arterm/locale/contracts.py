@@ -147,7 +147,9 @@ ES: dict[str, str] = {
     "contracts.cli.issued_title": "Facturas emitidas hasta el {date}: {n}",
     "contracts.cli.charges_title": "Cargos domiciliados ({status}): {n}",
     "contracts.cli.confirmed": "cargo #{id} confirmado: {applied}",
-    "contracts.cli.confirmed_credit": "cargo #{id} confirmado; queda como saldo a favor",
+    "contracts.cli.confirmed_credit": "cargo #{id} confirmado: {folio} ya no lo necesitaba; {credit} queda como saldo a favor del cliente",
+    "contracts.cli.confirmed_partial": ("cargo #{id} confirmado: {applied}; {folio} ya no necesitaba el resto: "
+                                        "{credit} queda como saldo a favor del cliente"),
     "contracts.cli.rejected": "cargo #{id} rechazado: {reason}",
     "contracts.cli.nothing_due": "nada por facturar hasta el {date}",
 }
@@ -290,7 +292,9 @@ EN: dict[str, str] = {
     "contracts.cli.issued_title": "Invoices issued up to {date}: {n}",
     "contracts.cli.charges_title": "Direct-debit charges ({status}): {n}",
     "contracts.cli.confirmed": "charge #{id} confirmed: {applied}",
-    "contracts.cli.confirmed_credit": "charge #{id} confirmed; it stays as customer credit",
+    "contracts.cli.confirmed_credit": "charge #{id} confirmed: {folio} no longer needed it; {credit} stays as customer credit",
+    "contracts.cli.confirmed_partial": ("charge #{id} confirmed: {applied}; {folio} no longer needed the rest: "
+                                        "{credit} stays as customer credit"),
     "contracts.cli.rejected": "charge #{id} rejected: {reason}",
     "contracts.cli.nothing_due": "nothing to bill up to {date}",
 }

@@ -422,8 +422,10 @@ def _charge_filter(stmt: sa.Select, *, status: str | None, contract_id: int | No
 
 
 def list_charges(session: Connection, *, status: str | None = "pending", contract_id: int | None = None,
-                 customer_id: int | None = None, offset: int = 0, limit: int = 200) -> list[ChargeRow]:
-    """Direct-debit charges, oldest scheduled first (``status``: pending/confirmed/rejected/cancelled/all)."""
+                 customer_id: int | None = None, payment_id: int | None = None, offset: int = 0,
+                 limit: int = 200) -> list[ChargeRow]:
+    """Direct-debit charges, oldest scheduled first (``status``: pending/confirmed/rejected/cancelled/all;
+    ``payment_id``: only that charge)."""
     stmt = (sa.select(T_CHARGE, T_PAY.c.customer_id, T_PAY.c.paid_on, T_PAY.c.amount_cents, T_PAY.c.currency,
                       T_PAY.c.forma_pago, T_PAY.c.reference, T_PAY.c.status, T_PAY.c.cancel_reason,
                       T_CUSTOMER.c.identifier, T_CUSTOMER.c.name, T_DOC.c.series, T_DOC.c.folio)
@@ -431,6 +433,8 @@ def list_charges(session: Connection, *, status: str | None = "pending", contrac
             .join(T_DOC, T_DOC.c.id == T_CHARGE.c.document_id)
             .join(T_CUSTOMER, T_CUSTOMER.c.id == T_PAY.c.customer_id))
     stmt = _charge_filter(stmt, status=status, contract_id=contract_id, customer_id=customer_id)
+    if payment_id is not None:
+        stmt = stmt.where(T_CHARGE.c.payment_id == payment_id)
     stmt = stmt.order_by(T_CHARGE.c.scheduled_on, T_CHARGE.c.payment_id).offset(max(0, offset)).limit(max(0, limit))
     out = []
     for r in session.execute(stmt):
