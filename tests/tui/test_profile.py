@@ -956,3 +956,22 @@ async def test_profile_reloads_when_a_refused_payment_form_is_cancelled(led: Led
         totals = plain(screen.query_one("#profile-totals", Static))
         total_line = next(line for line in totals.splitlines() if line.strip().startswith("Total"))
         assert money(fresh.total) in total_line
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)])
+async def test_the_payment_terms_box_shows_what_is_typed(led: Ledger, size: tuple[int, int]) -> None:
+    """The box was so narrow that '366' showed as '66' (the cursor cell pushed the first digit out)."""
+    app = make_app(led)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_profile(pilot, led.cid)
+        await pilot.press("t")
+        await settle(pilot)
+        terms = screen.query_one("#terms-input")
+        for typed in ("366", "1000"):
+            await pilot.press("home", "ctrl+k", *list(typed))
+            await pilot.pause()
+            region = terms.region
+            painted = "".join(strip.text for strip in app.screen._compositor.render_strips()[region.y:region.bottom])
+            line = next(strip.text for strip in app.screen._compositor.render_strips()[region.y:region.bottom]
+                        if any(ch.isdigit() for ch in strip.text[region.x:region.right]))
+            assert typed in line[region.x:region.right], (typed, line[region.x:region.right], painted)
