@@ -576,3 +576,27 @@ async def test_contract_form_keeps_its_buttons_on_an_80x24_terminal(book: Book, 
         for button in ("#form-save", "#form-cancel"):
             region = form.query_one(button).region
             assert region.height == 3 and region.bottom <= 24, (button, region)
+
+
+async def test_direct_debit_checkbox_reads_without_colour(book: Book) -> None:
+    """It drew '▐X…' (cut off), and on and off differed only by colour."""
+    app = make_app(book.db, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = ContractForm(book.customer)
+        await open_screen(pilot, form)
+        box = form.query_one("#direct_debit", Checkbox)
+
+        def painted() -> str:
+            region = box.region
+            strip = app.screen._compositor.render_strips()[region.y]
+            return strip.text[region.x:region.right].rstrip()
+
+        assert painted() == "[ ] No"
+        box.focus()
+        await pilot.press("space")
+        await settle(pilot)
+        assert box.value and painted() == "[x] Yes"
+        assert not form.query_one("#dd_reference", Input).disabled
+        await pilot.press("ctrl+l")  # Spanish: the words follow the language
+        await settle(pilot)
+        assert painted() == "[x] Sí"

@@ -32,6 +32,7 @@ from ...domain import catalogs
 from ...domain.errors import ConcurrencyError, DomainError
 from ...domain.money import MAX_CENTS, split_currency
 from ..base import BaseModal, literal
+from ..widgets.checkbox import StateCheckbox
 
 # A modal screen does not inherit the app's (non-priority) bindings: dialogs repeat ctrl+l.
 LANGUAGE_BINDING = Binding("ctrl+l", "app.switch_language", "key.language", id="dialog_switch_language", show=False)
@@ -457,6 +458,8 @@ class FormModal(BaseModal):
             button.relabel()
         for error in self.query(FieldError):
             error.relabel()
+        for box in self.query(StateCheckbox):
+            box.refresh(layout=True)  # Yes/No in the new language
         self.relabel()
 
     def relabel(self) -> None:

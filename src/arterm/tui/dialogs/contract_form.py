@@ -24,6 +24,7 @@ from textual.widgets import Checkbox, Input, Select, Static
 from ... import i18n
 from ...domain import schedule
 from ...domain.errors import DomainError
+from ..widgets.checkbox import StateCheckbox
 from ..widgets.inputs import OrderedInput
 from ._form import (
     CURRENCIES,
@@ -123,7 +124,7 @@ class ContractForm(FormModal):
                 yield field_row("metodo_pago", "ui.metodo_pago",
                                 Select(self._metodo_options(), id="metodo_pago", value="PPD", allow_blank=False,
                                        compact=True))
-                yield field_row("direct_debit", "ui.direct_debit", Checkbox("", id="direct_debit", compact=True))
+                yield field_row("direct_debit", "ui.direct_debit", StateCheckbox(id="direct_debit", words=True, compact=True))
                 yield field_row("dd_forma_pago", "contracts.dd_forma",
                                 Select(forma_pago_options(self.app.lang, DD_FORMAS), id="dd_forma_pago", value="04",
                                        allow_blank=False, compact=True))

@@ -25,6 +25,7 @@ from ...domain.errors import ConcurrencyError, DomainError
 from ...domain.rfc import check_character, normalize_rfc, validate_rfc
 from ...domain.text import validate_email
 from ...queries.customers import CustomerDetail, customer_detail
+from ..widgets.checkbox import StateCheckbox
 from ..widgets.inputs import OrderedInput
 from ._form import (
     FormModal,
@@ -97,7 +98,7 @@ class CustomerForm(FormModal):
             yield field_row("name", "form.field.name", text("name", max_length=300))
             yield field_row("rfc", "form.field.rfc", text("rfc", max_length=20))
             yield TLabel("form.customer.rfc_check", id="rfc-warning", classes="field-warning", expected="")
-            yield Checkbox("", id="rfc-override", compact=True)
+            yield StateCheckbox(id="rfc-override", compact=True)
             yield field_row("emails", "form.field.emails", text("emails"))
             with Vertical(classes="field-grid"):
                 yield field_row("phone", "form.field.phone", text("phone", max_length=40))

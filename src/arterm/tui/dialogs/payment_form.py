@@ -30,6 +30,7 @@ from ...queries.lists import (
     list_documents,
 )
 from ..base import literal
+from ..widgets.checkbox import StateCheckbox
 from ..widgets.inputs import OrderedInput
 from ._form import (
     CURRENCIES,
@@ -111,7 +112,7 @@ class PaymentForm(FormModal):
                             Select([(c, c) for c in CURRENCIES], id="currency", allow_blank=False, compact=True))
             yield field_row("exchange_rate", "form.field.exchange_rate",
                             OrderedInput(id="exchange_rate", compact=True, max_length=20))
-        yield Checkbox("", id="only_document", compact=True)
+        yield StateCheckbox(id="only_document", compact=True)
         yield TLabel("form.payment.preview", classes="section-title")
         yield DataTable(id="preview", cursor_type="none", zebra_stripes=True, show_cursor=False)
         yield Static("", id="preview-summary", classes="preview-summary")
