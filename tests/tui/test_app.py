@@ -290,3 +290,19 @@ async def test_help_shows_each_keys_binding_id(db: Database) -> None:
         assert any("f6" in line and "Ordenar" in line and "customers.sort" in line for line in lines)
         assert any("^l" in line and "Idioma" in line and "switch_language" in line for line in lines)
         assert any("Ayuda" in line and line.rstrip().endswith("help") for line in lines)
+
+
+async def test_notifications_show_data_literally(db: Database) -> None:
+    """An error naming a customer whose name looks like markup: shown as typed, from the app or a
+    widget (Widget.notify passes markup=True); an unbalanced '[/]' no longer breaks the toast."""
+    app = make_app(db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.notify("cliente [bold red]X[/] duplicado")
+        app.screen.notify("folio [/] A-1 \x1b[31mrojo", title="[b]Error")
+        await settle(pilot)
+        shown = list(app._notifications)
+        assert [n.markup for n in shown] == [False, False]
+        assert [n.message for n in shown] == ["cliente [bold red]X[/] duplicado", "folio [/] A-1 rojo"]
+        assert shown[1].title == "[b]Error"
+        assert app._exception is None  # nothing failed to render (a toast with markup=False is literal)

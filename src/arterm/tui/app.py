@@ -20,7 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from .. import i18n
 from ..config import Settings
-from .base import KEPT_PROFILE, describe_error, show_error  # noqa: F401  (describe_error: re-exported)
+from .base import KEPT_PROFILE, clean, describe_error, show_error  # noqa: F401  (describe_error: re-exported)
 from .commands import CustomerCommands, screen_commands
 from .idle_gc import IdleCollector
 
@@ -139,6 +139,14 @@ class ArtermApp(App[None]):
             self._open_database()
         # A fixed business date means a test or a replay: no catch-up billing.
         self._billing_check_due = self._today is None
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification is plain text, whoever asks (``Widget.notify`` passes Textual's
+        default ``markup=True``): messages carry data (an error naming a customer, a folio), and
+        ``[bold]`` in it must show as typed; ``[/]`` alone made the toast fail to render. The
+        app's own strings never use markup (the catalogs refuse it)."""
+        super().notify(clean(message), title=clean(title), severity=severity, timeout=timeout, markup=False)
 
     def customers_shown(self) -> None:
         """The customers screen has shown its first rows: now the catch-up billing check may run.
