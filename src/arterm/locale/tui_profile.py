@@ -82,7 +82,7 @@ ES: dict[str, str] = {
     "profile.what.payment": "Pago",
     "profile.select_document": "Elige primero un documento de la lista",
     # -- Balances tab ---------------------------------------------------------------------------
-    "profile.terms.hint": "días · Enter guarda",
+    "profile.terms.hint": "días · ⏎ guarda",
     "profile.terms.invalid": "Escribe un número entero de días, de 0 (contado) a 365. No se guardó nada.",
     "profile.terms.unchanged": "Sin cambios",
     "profile.terms.saving": "Guardando…",
@@ -237,7 +237,7 @@ EN: dict[str, str] = {
     "profile.what.contract": "Contract",
     "profile.what.payment": "Payment",
     "profile.select_document": "Select a document in the list first",
-    "profile.terms.hint": "days · Enter saves",
+    "profile.terms.hint": "days · ⏎ saves",
     "profile.terms.invalid": "Type a whole number of days, from 0 (cash) to 365. Nothing was saved.",
     "profile.terms.unchanged": "No change",
     "profile.terms.saving": "Saving…",
