@@ -112,10 +112,12 @@ async def run_headless(path: Path) -> dict[str, list[float]]:
     whether the frame just composed shows what it waits for (no busy polling competing with the
     app for the GIL).
     """
+    import arterm.tui  # noqa: F401  - first, as in the app: it sets Textual's frame cap (TEXTUAL_FPS)
+
+    # isort: split
     from textual import events
     from textual.geometry import Region
 
-    import arterm.tui  # noqa: F401  - first, as in the app: it sets Textual's frame cap (TEXTUAL_FPS)
     from arterm.config import Settings, UiSettings
     from arterm.db.engine import Database
     from arterm.tui.app import ArtermApp
