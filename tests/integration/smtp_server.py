@@ -139,3 +139,16 @@ class SmtpTestServer:
         self.auth_attempts.append(username)
         ok = self.users is not None and self.users.get(username) == password
         return AuthResult(success=ok, handled=False)
+
+
+def refuse_recipients(monkeypatch: Any, domain: str, reply: str = "550 5.1.1 No such user") -> None:
+    """Make every test server refuse the recipients at ``domain`` (RCPT answered ``reply``) and
+    accept the others: a message sent to some recipients only."""
+    original = _Handler.handle_RCPT
+
+    async def refuse(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address.endswith(domain):
+            return reply
+        return await original(self, server, session, envelope, address, rcpt_options)
+
+    monkeypatch.setattr(_Handler, "handle_RCPT", refuse)

@@ -173,18 +173,11 @@ def test_statement_refused_for_the_customer_but_accepted_for_the_cc_says_so(env,
     sent (never retried: the CC has it), but the operator, the outbox row and the customer's Activity
     must say who did not get it (the CLI said only "Enviado a pagos@..., tesoreria@..." and exit 0)."""
     try:
-        from . import smtp_server
+        from .smtp_server import refuse_recipients
     except ImportError:
-        import smtp_server  # type: ignore[no-redef]
+        from smtp_server import refuse_recipients  # type: ignore[no-redef]
 
-    original = smtp_server._Handler.handle_RCPT
-
-    async def refuse_customer(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
-        if address.endswith("@nandu.example"):
-            return "550 5.1.1 No such user"
-        return await original(self, server, session, envelope, address, rcpt_options)
-
-    monkeypatch.setattr(smtp_server._Handler, "handle_RCPT", refuse_customer)
+    refuse_recipients(monkeypatch, "@nandu.example")
     cli_, server, ids, url = env
     with server:
         sent = cli_.invoke("statement", "C-0042", "--send")

@@ -74,3 +74,16 @@ async def settle_steady(pilot: Any, *, rounds: int = 50) -> None:
             return
         before = now
     raise AssertionError("the picture never stopped changing")
+
+
+def notifications(app: Any) -> list[str]:
+    """Record every notification (toasts expire; a slow run must not lose them)."""
+    seen: list[str] = []
+    original = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> None:
+        seen.append(str(message))
+        original(message, *args, **kwargs)
+
+    app.notify = notify
+    return seen

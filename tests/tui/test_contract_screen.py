@@ -31,7 +31,7 @@ from arterm.tui.dialogs.billing_prompt import BillingPrompt, maybe_bill_on_start
 from arterm.tui.dialogs.confirm import ConfirmDialog
 from arterm.tui.dialogs.contract_form import ContractForm
 from arterm.tui.screens.contract import ContractScreen, ReasonDialog
-from .pilot_helpers import settle
+from .pilot_helpers import notifications, settle
 
 TODAY = date(2026, 11, 28)
 ACTOR = "tester"
@@ -443,14 +443,7 @@ async def test_confirming_a_charge_on_an_invoice_paid_meanwhile_says_it_stays_as
     money rightly became customer credit but the screen only said "Charge #N confirmed" after a
     question promising "a payment applied to it"."""
     app = make_app(book.db, lang="en")
-    seen: list[str] = []
-    original = app.notify
-
-    def notify(message: str, *args: Any, **kwargs: Any) -> None:
-        seen.append(str(message))
-        original(message, *args, **kwargs)
-
-    app.notify = notify  # type: ignore[method-assign]
+    seen = notifications(app)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = ContractScreen(book.contract)
         await open_screen(pilot, screen)

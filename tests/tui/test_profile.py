@@ -33,7 +33,7 @@ from arterm.tui.widgets import VirtualTable
 from arterm.tui.widgets.tabs import TAB_IDS, ProfileTable
 from arterm.tui.widgets.tabs.balances import TextGrid
 from arterm.tui.widgets.tabs.sales import SalesTab
-from .pilot_helpers import settle
+from .pilot_helpers import notifications, settle
 
 TODAY = date(2026, 11, 28)
 ACTOR = "tester"
@@ -138,19 +138,6 @@ def freeze_clock(db: Database) -> None:
 def make_app(led: Ledger, lang: str = "es") -> ArtermApp:
     return ArtermApp(settings=Settings(ui=UiSettings(language=lang)), url=led.url, operator=ACTOR, database=led.db,
                      today=TODAY)
-
-
-def notifications(app: ArtermApp) -> list[str]:
-    """Record every notification (toasts expire; a slow run must not lose them)."""
-    seen: list[str] = []
-    original = app.notify
-
-    def notify(message: str, *args: Any, **kwargs: Any) -> None:
-        seen.append(str(message))
-        original(message, *args, **kwargs)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return seen
 
 
 @pytest.fixture(autouse=True)

@@ -116,16 +116,9 @@ async def test_recipients_refused_by_the_server_are_said_when_the_rest_got_it(
         db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     """The server refuses the customer's addresses and accepts the CC: the message was sent (it is
     never retried), and the notification says who did not get it (it said only "Enviado a ...")."""
-    from integration import smtp_server
+    from integration.smtp_server import refuse_recipients
 
-    original = smtp_server._Handler.handle_RCPT
-
-    async def refuse_customer(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
-        if address.endswith("@nandu.example"):
-            return "550 5.1.1 No such user"
-        return await original(self, server, session, envelope, address, rcpt_options)
-
-    monkeypatch.setattr(smtp_server._Handler, "handle_RCPT", refuse_customer)
+    refuse_recipients(monkeypatch, "@nandu.example")
     cid = make_customer(db)
     notes: list[tuple[str, str]] = []
     with SmtpTestServer() as server:
