@@ -242,15 +242,19 @@ def cli(click_ctx: click.Context, db_url: str | None, config_path: str | None, o
         open_app(click_ctx.obj)
 
 
-def open_app(ctx: Context) -> None:
+def open_app(ctx: Context, *, keep_first_frame: bool = True) -> None:
+    """``keep_first_frame``: the next identical start may show this one's first frame at once
+    (``launch``). Only for a plain ``arterm``: a command that does other work first (``demo``
+    builds data, asks to confirm a reset) must not sit behind a picture of the app."""
     import gc
 
     # No garbage collections while Textual and the screens are imported (~30-60 ms of a cold
     # start): the app's IdleCollector turns collection back on once it is running (tui/idle_gc.py).
     gc.disable()
-    from . import launch
+    if keep_first_frame:
+        from . import launch
 
-    launch.opening_app(ctx.config_path)  # its first frame may be kept for the next start
+        launch.opening_app(ctx.config_path)
     from .tui.app import run_app
 
     run_app(settings=ctx.settings, url=ctx.url, operator=ctx.actor)
@@ -323,7 +327,7 @@ def demo(ctx: Context, customers: int, seed: int, no_tui: bool, reset: bool, yes
         click.echo(f"demo: {stats.customers} customers, {stats.documents} documents, {stats.payments} payments, "
                    f"{stats.contracts} contracts in {stats.seconds:.1f} s → {mask(ctx.url)}")
     if not no_tui:
-        open_app(ctx)
+        open_app(ctx, keep_first_frame=False)
 
 
 def mask(url: str) -> str:

@@ -14,7 +14,8 @@ It is a picture of the screen, without data, and only that:
   language, ``ARTERM_*``, ``TEXTUAL_*``), user and day; and checked against the files it
   depends on (arterm's code, Textual's and Rich's, the config file): any change, no picture;
 - only for a plain ``arterm [--db ...] [--config ...] [--as ...]`` (the run that opened the app
-  through ``cli.open_app`` is the only one that saves it) on a real terminal;
+  without a command, through ``cli.open_app``, is the only one that saves it; ``arterm demo``
+  does not) on a real terminal;
 - keys typed meanwhile are neither echoed nor lost: the terminal stops echoing, and what was
   typed reaches the app when it starts, as before; Ctrl+C still stops the start;
 - anything written to stdout/stderr before the app takes over (a config error, say) is held

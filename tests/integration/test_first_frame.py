@@ -31,13 +31,13 @@ MOUSE_ON = b"\x1b[?1000h"  # Textual's driver switches the mouse on as it starts
 class Run:
     """``python -m arterm`` on a pty of ``size`` (columns, lines)."""
 
-    def __init__(self, env: dict[str, str], size: tuple[int, int] = (100, 30)) -> None:
+    def __init__(self, env: dict[str, str], size: tuple[int, int] = (100, 30), args: tuple[str, ...] = ()) -> None:
         self.raw = b""
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # child: the size before anything reads it
             try:
                 fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
-                os.execve(sys.executable, [sys.executable, "-m", "arterm"], env)
+                os.execve(sys.executable, [sys.executable, "-m", "arterm", *args], env)
             finally:
                 os._exit(127)
         self.modes_before = termios.tcgetattr(self.fd)
@@ -183,3 +183,13 @@ def test_what_is_written_before_the_app_takes_over_is_not_lost(env: dict[str, st
     assert os.waitstatus_to_exitcode(status) != 0
     assert termios.tcgetattr(failing.fd) == failing.modes_before
     os.close(failing.fd)
+
+
+def test_a_command_that_works_before_opening_the_app_keeps_no_frame(env: dict[str, str], tmp_path: Path) -> None:
+    """`arterm demo` builds data (and may ask to confirm a reset) before it opens the app: a
+    picture of the app in front of that would hide its progress and its question."""
+    demo = Run({**env, "ARTERM_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}, args=("demo", "--customers", "5"))
+    demo.read_until(lambda r: "5 clientes" in r.plain(), timeout=60)
+    time.sleep(0.5)  # the frame would have been written by now
+    assert demo.quit() == 0
+    assert kept(tmp_path) == []
