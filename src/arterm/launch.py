@@ -176,7 +176,11 @@ def show_first_frame() -> bool:
         termios.tcsetattr(fd_in, termios.TCSANOW, attrs)
         return False
     _shown = _Shown(fd_in, attrs, saved_out, saved_err, held)
+    _shown_this_start[:] = [True]
     return True
+
+
+_shown_this_start: list[bool] = []  # [True] once this start showed a kept frame (it is current)
 
 
 def _held_file() -> int:
@@ -276,8 +280,10 @@ def opening_app(config_path: str | None) -> None:
 
 
 def wants_first_frame() -> bool:
-    """Should the app keep its first frame (a plain ``arterm`` on a real terminal)?"""
-    return bool(_opening_app) and bool(_context) and _can_show() is not None
+    """Should the app keep its first frame (a plain ``arterm`` on a real terminal, and not the
+    frame this start has just shown: it was checked current, rendering and writing it again would
+    only compete with the first rows)?"""
+    return bool(_opening_app) and bool(_context) and not _shown_this_start and _can_show() is not None
 
 
 def config_candidates() -> list[str]:

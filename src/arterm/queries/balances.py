@@ -177,9 +177,14 @@ def _by_ids(session: Connection, stmt: sa.Select, ids: list[int] | None,
     if ids is None:
         return _fetch(session, stmt, plain=plain)
     rows: list = []
-    for i in range(0, len(ids), _CHUNK):
-        rows += _fetch(session, stmt.where(column.in_(ids[i:i + _CHUNK])), plain=plain)
+    for chunk in _chunks(ids):
+        rows += _fetch(session, stmt.where(column.in_(chunk)), plain=plain)
     return rows
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    """``ids`` in pieces of ``_CHUNK`` (SQLite takes at most 32,766 parameters per statement)."""
+    return [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
 
 
 def _fetch(session: Connection, query: sa.Executable, *, plain: bool) -> list:
@@ -222,7 +227,7 @@ def _aging_cached(
             *where, listed, sa.case((valid, 0), else_=1) == 1)
         return sa.union_all(cached, other)
 
-    chunks: list[list[int] | None] = [None] if ids is None else [ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    chunks: list[list[int] | None] = [None] if ids is None else list(_chunks(ids))
     currencies = [r[0] for r in _by_ids(session, sa.select(b.currency).where(listed).distinct(), ids)]
     out: dict[tuple[int, str], tuple[tuple[int, ...], int]] = {}
     stale: dict[tuple[int, str], tuple[int, int]] = {}  # (customer, currency) -> (rev, credit)
