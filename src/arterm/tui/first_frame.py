@@ -43,7 +43,11 @@ def keep(screen: Screen) -> None:
     """Keep ``screen``'s current frame for the next start (call it before the first rows are in)."""
     if not launch.wants_first_frame():
         return
-    text = frame_text(screen)
+    try:  # Textual internals (the compositor): a cache is never worth a failed start
+        text = frame_text(screen)
+    except Exception:  # noqa: BLE001
+        log.debug("first frame not rendered", exc_info=True)
+        return
     size = (screen.app.size.width, screen.app.size.height)
 
     def save() -> None:
