@@ -67,8 +67,10 @@ def test_the_app_caps_textual_at_120_frames_per_second_unless_told(env: str | No
 
 
 def test_nothing_heavy_is_imported_before_the_first_paint() -> None:
-    """The app module and the start screen import neither SQLAlchemy nor SQLModel/pydantic."""
-    code = ("import sys, arterm.tui.app, arterm.tui.screens.customers, arterm.tui.providers;"
+    """The app module and the start screen import neither SQLAlchemy nor SQLModel/pydantic; nor do
+    the modules that bring the first page from the child that read it (providers.read_first_page)."""
+    code = ("import sys, arterm.tui.app, arterm.tui.screens.customers, arterm.tui.providers, arterm.prefetch,"
+            " arterm.queries.rows;"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'sqlmodel', 'pydantic', 'alembic'}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

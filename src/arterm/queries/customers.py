@@ -33,6 +33,7 @@ from sqlalchemy.engine import Connection
 from ..domain.errors import NotFound
 from ..domain.text import fold
 from ._tables import RECEIVABLE_KINDS, T_BALANCE, T_CUSTOMER, T_DOC, T_OP
+from .rows import CustomerRow as CustomerRow  # defined without SQLAlchemy (see rows.py)
 
 SORTS = ("name", "balance", "overdue", "identifier")
 
@@ -44,20 +45,6 @@ SMALL_SET = 1000
 """Below this many matches, the overdue order is computed per matching customer."""
 DEEP_PAGE = 5000
 """Pages ending further down than this in the overdue order aggregate every overdue document."""
-
-
-@dataclass(frozen=True)
-class CustomerRow:
-    id: int
-    identifier: str
-    name: str
-    rfc: str
-    assigned: str
-    currency: str
-    current: int
-    overdue: int
-    total: int
-    credit: int
 
 
 @dataclass(frozen=True)

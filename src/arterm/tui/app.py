@@ -120,6 +120,8 @@ class ArtermApp(App[None]):
         self._db: Database | None = database
         self._db_error: str | None = None
         self._db_ready = threading.Event()
+        self._db_claim = threading.Lock()
+        self._db_claimed = database is not None  # a thread has started to open it (or it is open)
         if database is not None:
             self._db_ready.set()
         if settings.ui.theme:
@@ -135,8 +137,10 @@ class ArtermApp(App[None]):
         if self.settings.ui.keymap:
             self.apply_keymap(self.settings.ui.keymap)
             self._check_keymap(dict(self.settings.ui.keymap))
-        if self._db is None:
-            self._open_database()
+        # The database is opened by the first worker that needs it (``database()``), or once the
+        # customers screen shows its first rows (``customers_shown``): when those were read ahead by
+        # a child process (providers.read_first_page), importing SQLAlchemy here would only compete
+        # with Textual for the interpreter until the first frame (~80 ms of it, bench/README-tui.md).
         # A fixed business date means a test or a replay: no catch-up billing.
         self._billing_check_due = self._today is None
 
@@ -155,6 +159,8 @@ class ArtermApp(App[None]):
         contracts), and at start it competed for the interpreter with the imports and the first
         page of customers.
         """
+        if self._db is None:
+            self.call_after_refresh(self._open_database)  # the rows are painted first
         if not self._billing_check_due:
             return
         self._billing_check_due = False
@@ -183,6 +189,14 @@ class ArtermApp(App[None]):
 
     @work(thread=True, exclusive=True, group="open-database", exit_on_error=False)
     def _open_database(self) -> None:
+        self._open_once()
+
+    def _open_once(self) -> None:
+        """Open the database in this (worker) thread, unless another thread has started to."""
+        with self._db_claim:
+            if self._db_claimed:
+                return
+            self._db_claimed = True
         try:
             from ..db.engine import open_database
 
@@ -195,7 +209,10 @@ class ArtermApp(App[None]):
             self._db_ready.set()
 
     def database(self, timeout: float = 60.0) -> Database:
-        """The open database (call from a worker thread: waits while it is being opened)."""
+        """The open database (call from a worker thread: opens it, or waits while another thread
+        does)."""
+        if not self._db_ready.is_set():
+            self._open_once()
         if not self._db_ready.wait(timeout):
             raise RuntimeError(self.tr("ui.database_opening"))
         if self._db is None:
@@ -329,4 +346,9 @@ def run_app(*, settings: Settings, url: str, operator: str) -> None:
         from .first_frame import kept_frame_driver
 
         app.driver_class = kept_frame_driver(app.driver_class)
-    app.run()
+    try:
+        app.run()
+    finally:
+        from .. import prefetch
+
+        prefetch.discard()  # a first page nobody took (the app failed before its first load)

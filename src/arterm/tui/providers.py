@@ -13,7 +13,7 @@ importing this module costs nothing before the first paint.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -23,9 +23,14 @@ from .. import i18n
 
 if TYPE_CHECKING:
     from ..db.engine import Database
-    from ..queries.customers import CustomerRow
+    from ..queries.rows import CustomerRow
 
 Row = tuple[int, Sequence[str | Text]]
+
+PAGE_SIZE = 100
+"""Rows per query: a screenful is ~35 rows; the next page is prefetched while the operator reads."""
+FIRST_PAGE_WAIT = 2.0
+"""Seconds the first load waits for that child before reading the database itself."""
 
 SORTS = ("name", "balance", "overdue")
 """Sorts offered on the customers screen, in the order ctrl+s cycles through them."""
@@ -64,6 +69,10 @@ class CustomerRows:
     """The exact number of matches, once counted."""
     estimated: int | None = None
     """The estimate handed to the table, if one was (see ``queries.customers.estimate_customers``)."""
+    url: str = ""
+    """The database's URL, set by the screen: with it, the first count and page may come from the
+    child ``cli.open_app`` forked to read them ahead (``read_first_page``)."""
+    _first: list[CustomerRow] | None = field(default=None, repr=False)
 
     @property
     def _assigned(self) -> str | None:
@@ -74,7 +83,22 @@ class CustomerRows:
         """The table shows an estimated count; ``count_exactly()`` will replace it."""
         return self.exact is None and self.estimated is not None
 
+    def first_page_key(self) -> tuple:
+        """What the first load asks: a page read ahead is used only if it was read for the same."""
+        return (self.url, self.operator, self.as_of, self.query, self.allow_estimate, PAGE_SIZE)
+
+    def _take_first_page(self) -> None:
+        from .. import prefetch
+
+        got = prefetch.take(f"{__name__}:{read_first_page.__name__}", FIRST_PAGE_WAIT)
+        if got is not None and got[0] == self.first_page_key():
+            _key, self.exact, self.estimated, self._first = got
+
     def count(self) -> int:
+        if self.url and self.exact is None and self.estimated is None:
+            self._take_first_page()
+            if self.exact is None and self.estimated is not None:
+                return self.estimated
         if self.exact is not None:
             return self.exact
         if self.allow_estimate and self.estimated is None:
@@ -102,14 +126,19 @@ class CustomerRows:
         return self.exact
 
     def fetch(self, offset: int, limit: int) -> list[Row]:
+        return [self.cells(row) for row in self.fetch_rows(offset, limit)]
+
+    def fetch_rows(self, offset: int, limit: int) -> list[CustomerRow]:
+        first, self._first = self._first, None  # read ahead for the first fetch only
+        if first is not None and offset == 0 and (limit <= len(first) or len(first) < PAGE_SIZE):
+            return first[:limit]
         from ..queries.customers import search_customers
 
         query = self.query
         with self.database().read() as session:
-            rows = search_customers(session, query.text, offset=offset, limit=limit, sort=query.sort,
+            return search_customers(session, query.text, offset=offset, limit=limit, sort=query.sort,
                                     descending=query.descending, only_overdue=query.only_overdue,
                                     assigned=self._assigned, as_of=self.as_of)
-        return [self.cells(row) for row in rows]
 
     def money(self, cents: int, currency: str) -> str:
         return fit_money(cents, currency, self.lang, self.money_width)
@@ -129,6 +158,24 @@ class CustomerRows:
             overdue,
             self.money(row.total, row.currency),
         )
+
+
+def read_first_page(url: str, operator: str, as_of: date) -> tuple:
+    """In the child ``cli.open_app`` forks (``arterm.prefetch``): what the customers screen's first
+    load will read, with the key it will ask it under (``CustomerRows.first_page_key``).
+
+    The same provider code as the screen's, so the count (or its estimate) and the rows are what
+    the screen would have read itself. Only reads: the database is neither created nor upgraded.
+    """
+    from ..db.engine import open_database
+
+    database = open_database(url, upgrade=False, create=False)
+    try:
+        provider = CustomerRows(lambda: database, CustomerQuery(), operator, as_of)
+        rows = provider.fetch_rows(0, PAGE_SIZE) if provider.count() else []
+        return (replace(provider, url=url).first_page_key(), provider.exact, provider.estimated, rows)
+    finally:
+        database.dispose()
 
 
 def fit_money(cents: int, currency: str, lang: str, width: int) -> str:

@@ -29,7 +29,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from ..base import BaseScreen, clean
-from ..providers import SORTS, CustomerQuery, CustomerRows
+from ..providers import PAGE_SIZE, SORTS, CustomerQuery, CustomerRows
 from ..widgets import Column, VirtualTable
 from ..widgets.footer import ArtermFooter
 from ..widgets.inputs import OrderedInput
@@ -37,8 +37,6 @@ from ..widgets.inputs import OrderedInput
 DEBOUNCE = 0.06
 """Seconds: keys closer together than this (or typed while a query runs) make one query."""
 
-PAGE_SIZE = 100
-"""Rows per query: a screenful is ~35 rows; the next page is prefetched while the operator reads."""
 NAME_MIN = 20
 MONEY_WIDTH = 16
 """Fits ``$999,999.99 MXN``; larger amounts drop the symbol (``1,065,669.08 MXN``), never digits."""
@@ -292,7 +290,7 @@ class CustomersScreen(BaseScreen):
         app: Any = self.app
         overdue_style = app.theme_variables.get("error", "")
         return CustomerRows(app.database, self._query, operator=app.operator, as_of=app.today(), lang=self.lang,
-                            overdue_style=overdue_style, money_width=MONEY_WIDTH)
+                            overdue_style=overdue_style, money_width=MONEY_WIDTH, url=app.url)
 
     def _run_query(self) -> None:
         """Hand the table a provider for the current query (it loads in its own workers)."""
