@@ -269,18 +269,21 @@ async def run_headless(path: Path) -> dict[str, list[float]]:
 ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\|\x1b.")
 
 
-def cold_start(path: Path, exercise: bool, *, kept_frame: bool = True) -> dict[str, float]:
+def cold_start(path: Path, exercise: bool, *, kept_frame: bool = True, prefetch: bool = True) -> dict[str, float]:
     """Spawn ``arterm`` on a pty; seconds to first paint and to data; peak RSS in MB.
 
     ``kept_frame``: with the first frame the previous start kept (``arterm.launch``; the first
     run of a bench keeps it); otherwise ``ARTERM_NO_FIRST_FRAME=1``. ``app_paint``: when the
     title was written a second time, by the app itself, after the kept frame (or the first time,
-    without one)."""
+    without one). ``prefetch``: the first page read by a forked child (``arterm.prefetch``);
+    otherwise ``ARTERM_NO_PREFETCH=1``."""
     env = {**os.environ, "ARTERM_DATABASE_URL": f"sqlite:///{path}", "LANG": "es_MX.UTF-8", "TERM": "xterm-256color",
            "COLUMNS": str(SIZE[0]), "LINES": str(SIZE[1]), "USER": "tester", "ARTERM_OPERATOR": "tester",
            "ARTERM_CONFIG": str(CACHE / "empty-config.toml"), "XDG_CACHE_HOME": str(CACHE / "xdg-cache")}
     if not kept_frame:
         env["ARTERM_NO_FIRST_FRAME"] = "1"
+    if not prefetch:
+        env["ARTERM_NO_PREFETCH"] = "1"
     if not (CACHE / "empty-config.toml").exists():  # not rewritten: a kept first frame depends on it
         (CACHE / "empty-config.toml").write_text("", encoding="utf-8")
     entry = shutil.which("arterm", path=str(Path(sys.executable).parent)) or "arterm"
@@ -380,23 +383,30 @@ def main() -> None:
             scale = 1 if unit == "MB" else 1000
             rows.append((name, [v * scale for v in values], targets.get(name), unit))
 
-    # The first run keeps its first frame; then runs with and without it, interleaved.
+    # The first runs keep their first frames (one per environment: ARTERM_NO_PREFETCH is part of
+    # the start context); then runs with and without the kept frame, and without the first page
+    # read ahead (arterm.prefetch), interleaved.
     shutil.rmtree(CACHE / "xdg-cache", ignore_errors=True)
     cold = [cold_start(path, exercise=run == 0) for run in range(min(1, args.cold_runs))]
+    if cold:
+        cold_start(path, exercise=False, prefetch=False)
     kept: list[dict[str, float]] = []
     plain: list[dict[str, float]] = []
+    unread: list[dict[str, float]] = []
     for _ in range(args.cold_runs):
         kept.append(cold_start(path, exercise=False))
         plain.append(cold_start(path, exercise=False, kept_frame=False))
+        unread.append(cold_start(path, exercise=False, prefetch=False))
     if cold:  # --cold-runs 0: headless measures only
-        if not all(c["kept"] for c in kept) or any(c["kept"] for c in plain):
+        if not all(c["kept"] for c in kept + unread) or any(c["kept"] for c in plain):
             print("note: the kept first frame was not shown in every run meant to show it (or shown when off)")
-        for label, runs in (("kept first frame", kept), ("no kept frame", plain)):
+        for label, runs in (("kept first frame", kept), ("no kept frame", plain),
+                            ("kept frame, no read-ahead", unread)):
             rows.append((f"cold start ({label}): spawn -> first paint", [c["first_paint"] * 1000 for c in runs],
                          300, "ms"))
             rows.append(("  CPU time of the process until then", [c["first_paint_cpu"] * 1000 for c in runs], None,
                          "ms"))
-            if label == "kept first frame":
+            if label != "no kept frame":
                 rows.append(("  -> the app's own first paint", [c["app_paint"] * 1000 for c in runs], None, "ms"))
             rows.append((f"cold start ({label}): spawn -> 100,000 on screen", [c["data"] * 1000 for c in runs],
                          600, "ms"))
