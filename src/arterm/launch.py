@@ -11,7 +11,8 @@ it with the same picture, and the rows follow as before.
 It is a picture of the screen, without data, and only that:
 
 - kept per terminal size, working directory, command line, environment (terminal type, colours,
-  language, ``ARTERM_*``, ``TEXTUAL_*``), user and day; and checked against the files it
+  language, ``ARTERM_*``, ``TEXTUAL_*``), user and day (the app also keeps the next three days'
+  frames, today's with the date line changed: ``tui/first_frame.dated_frames``); and checked against the files it
   depends on (arterm's code, Textual's and Rich's, the config file): any change, no picture;
 - only for a plain ``arterm [--db ...] [--config ...] [--as ...]`` (the run that opened the app
   without a command, through ``cli.open_app``, is the only one that saves it; ``arterm demo``
@@ -280,10 +281,27 @@ def opening_app(config_path: str | None) -> None:
 
 
 def wants_first_frame() -> bool:
-    """Should the app keep its first frame (a plain ``arterm`` on a real terminal, and not the
-    frame this start has just shown: it was checked current, rendering and writing it again would
-    only compete with the first rows)?"""
-    return bool(_opening_app) and bool(_context) and not _shown_this_start and _can_show() is not None
+    """Does this start keep first frames at all (a plain ``arterm`` on a real terminal)?"""
+    return bool(_opening_app) and bool(_context) and _can_show() is not None
+
+
+def first_frame_days(size: tuple[int, int], ahead: int) -> list[str]:
+    """The days (ISO dates) whose first frame this start should keep, for a terminal of ``size``:
+    today and the ``ahead`` days after it. None when this start keeps no frame, and only the days
+    ahead when it showed today's (checked current: writing it again would only compete with the
+    first rows), and then only when tomorrow's is missing, so that a start that showed a frame
+    does not write the next days' again every time."""
+    if not wants_first_frame():
+        return []
+    from datetime import date, timedelta
+
+    today = date.today()
+    days = [(today + timedelta(days=n)).isoformat() for n in range(ahead + 1)]
+    if not _shown_this_start:
+        return days
+    if len(days) < 2 or os.path.exists(_path(_key(_context[0], size, days[1]))):
+        return []
+    return days[1:]
 
 
 def config_candidates() -> list[str]:
@@ -295,14 +313,15 @@ def config_candidates() -> list[str]:
                                          str(config_dir() / "config.toml")) if p]
 
 
-def save_first_frame(frame: str, size: tuple[int, int], depends_on: list[str]) -> None:
-    """Keep ``frame`` (what Textual writes for the whole screen) for the next start.
+def save_first_frame(frame: str, size: tuple[int, int], depends_on: list[str], day: str | None = None) -> None:
+    """Keep ``frame`` (what Textual writes for the whole screen) for the next start on ``day``
+    (ISO date; default today).
 
     ``depends_on``: files whose change makes it stale (checked, by modification time and size,
     before it is shown). Written whole or not at all (a temporary file renamed)."""
     from datetime import date
 
-    key = _key(_context[0], size, date.today().isoformat())
+    key = _key(_context[0], size, day or date.today().isoformat())
     head = "\n".join([key.replace("\n", " "), *(_stamp(p) for p in depends_on)])
     path = _path(key)
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)

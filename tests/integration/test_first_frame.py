@@ -15,6 +15,7 @@ import struct
 import sys
 import termios
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -113,12 +114,13 @@ def test_the_next_start_shows_the_kept_frame_before_the_app_and_keeps_what_is_ty
     first = Run(env)
     first.read_until(started)
     assert b"Clientes" not in first.before_app()  # nothing kept yet: the app paints first
-    first.read_until(lambda r: bool(kept(tmp_path)), timeout=10)
+    first.read_until(lambda r: len(kept(tmp_path)) == 4, timeout=10)
     assert first.quit() == 0
     assert first.modes_after == first.modes_before
-    (frame,) = kept(tmp_path)
-    assert frame.stat().st_mode & 0o777 == 0o600
-    assert "2 clientes" not in ANSI.sub(b"", frame.read_bytes()).decode("utf-8", "replace")  # no data in it
+    frames = kept(tmp_path)  # today's, and the next three days' (the first start of a day shows one too)
+    for frame, picture in zip(frames, pictures(frames), strict=True):
+        assert frame.stat().st_mode & 0o777 == 0o600
+        assert "2 clientes" not in picture  # no data in it
 
     second = Run(env)
     second.read_until(lambda r: b"Clientes" in r.raw)
@@ -132,6 +134,52 @@ def test_the_next_start_shows_the_kept_frame_before_the_app_and_keeps_what_is_ty
     assert "Abarrotes López" not in ANSI.sub(b"", second.raw.rsplit(b"Saldos", 1)[-1]).decode("utf-8", "replace")
     assert second.quit() == 0
     assert second.modes_after == second.modes_before  # echo and line editing back, as before the start
+
+
+def pictures(frames: list[Path]) -> list[str]:
+    return [ANSI.sub(b"", f.read_bytes().split(b"\n\x00\n", 1)[1]).decode("utf-8", "replace") for f in frames]
+
+
+def by_day(tmp_path: Path) -> dict[int, Path]:
+    """The kept frames by how many days from today their date line says, checking each of today
+    and the next three days has exactly one."""
+    frames = kept(tmp_path)
+    found = {}
+    for ahead in range(4):
+        line = f"tester · Al {date.today() + timedelta(days=ahead):%d/%m/%Y}"
+        (found[ahead],) = [f for f, p in zip(frames, pictures(frames), strict=True) if line in p]
+    assert len(frames) == 4
+    return found
+
+
+def test_the_next_days_frames_are_kept_again_by_a_start_that_finds_them_missing(
+        env: dict[str, str], tmp_path: Path) -> None:
+    """A start that shows today's frame does not write it again, nor the next days' while
+    tomorrow's is there; when it is missing (the last start was days ago), it keeps them."""
+    first = Run(env)
+    first.read_until(started)
+    first.read_until(lambda r: len(kept(tmp_path)) == 4, timeout=10)
+    assert first.quit() == 0
+    frames = by_day(tmp_path)
+    for ahead in (1, 2, 3):
+        frames[ahead].unlink()
+    today = frames[0].stat().st_mtime_ns
+
+    second = Run(env)
+    second.read_until(started)
+    assert b"Clientes" in second.before_app()
+    second.read_until(lambda r: len(kept(tmp_path)) == 4, timeout=10)
+    assert second.quit() == 0
+    frames = by_day(tmp_path)
+    assert frames[0].stat().st_mtime_ns == today  # shown, so not written again
+    stamps = {f: f.stat().st_mtime_ns for f in kept(tmp_path)}
+
+    third = Run(env)
+    third.read_until(started)
+    assert b"Clientes" in third.before_app()
+    time.sleep(0.5)
+    assert third.quit() == 0
+    assert {f: f.stat().st_mtime_ns for f in kept(tmp_path)} == stamps  # tomorrow's is there: nothing written
 
 
 def test_no_kept_frame_for_another_size_a_changed_config_or_when_turned_off(

@@ -90,3 +90,31 @@ def test_nothing_is_kept_or_shown_without_a_terminal(context: str, tmp_path: Pat
         assert launch.show_first_frame() is False
     finally:
         launch._opening_app.clear()
+
+
+def test_a_frame_kept_for_another_day_is_read_back_on_that_day_only(context: str, tmp_path: Path) -> None:
+    launch.save_first_frame("\x1b[1;1Hmañana", SIZE, [], "2026-11-30")
+    assert launch._read(launch._key(context, SIZE, "2026-11-30")) == "\x1b[1;1Hmañana".encode()
+    assert launch._read(launch._key(context, SIZE, "2026-12-01")) is None
+
+
+def test_the_frames_of_the_next_days_differ_from_todays_only_in_the_date_line() -> None:
+    from datetime import date
+
+    from arterm.tui.first_frame import DAYS_AHEAD, dated_frames
+
+    def dated(day: date) -> str:
+        return f"ana · Al {day:%d/%m/%Y}"
+
+    today = date(2026, 11, 27)  # a Friday: Monday's frame is kept too
+    frame = "\x1b[1;1H arterm · Clientes \x1b[1;80Hana · Al 27/11/2026\x1b[2;1H Buscando…"
+    frames = dated_frames(frame, today, dated)
+    assert len(frames) == DAYS_AHEAD + 1 == 4
+    assert frames[today] == frame
+    assert frames[date(2026, 11, 30)] == frame.replace("27/11/2026", "30/11/2026")
+    # The date line twice in the frame, or not at all (cut short on a narrow terminal): today only.
+    assert list(dated_frames(frame + "ana · Al 27/11/2026", today, dated)) == [today]
+    assert list(dated_frames(frame.replace("27/11/2026", "27/11/20…"), today, dated)) == [today]
+    # A day whose line is wider or narrower would move the rest of the line: not kept.
+    assert list(dated_frames("x ana · 9 nov x", date(2026, 11, 9), lambda d: f"ana · {d.day} nov")) == [
+        date(2026, 11, 9)]

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
+from datetime import date, timedelta
 
+from rich.cells import cell_len
 from rich.control import Control
 from textual.screen import Screen
 
@@ -39,20 +42,58 @@ def depends_on() -> list[str]:
     return sorted(files) + launch.config_candidates()
 
 
-def keep(screen: Screen) -> None:
-    """Keep ``screen``'s current frame for the next start (call it before the first rows are in)."""
-    if not launch.wants_first_frame():
+DAYS_AHEAD = 3
+"""Frames also kept for the next days (a Friday's start keeps Monday's): the first start of a day
+shows one too."""
+
+
+def dated_frames(text: str, today: date, dated: Callable[[date], str]) -> dict[date, str]:
+    """``text`` (today's frame) and the same frame for each of the next ``DAYS_AHEAD`` days.
+
+    ``dated(day)``: the text the screen shows for ``day`` (the header's date line); the frame of
+    another day is today's with that text replaced. Only when it appears exactly once in the frame
+    and takes as many cells every day (so nothing else on the line moves); otherwise today only.
+    """
+    frames = {today: text}
+    shown = dated(today)
+    if not shown or text.count(shown) != 1:
+        return frames
+    for ahead in range(1, DAYS_AHEAD + 1):
+        day = today + timedelta(days=ahead)
+        label = dated(day)
+        if cell_len(label) == cell_len(shown) and "\x1b" not in label:
+            frames[day] = text.replace(shown, label)
+    return frames
+
+
+def days_to_keep(screen: Screen) -> list[str]:
+    """The days whose frame ``keep`` would write for ``screen`` now (``launch.first_frame_days``)."""
+    return launch.first_frame_days((screen.app.size.width, screen.app.size.height), DAYS_AHEAD)
+
+
+def keep(screen: Screen, days: list[str], dated: Callable[[date], str] | None = None) -> None:
+    """Keep ``screen``'s current frame for the next starts on ``days`` (ISO dates; see
+    ``days_to_keep``). Call it before the first rows are in: the picture has no data.
+
+    ``dated``: the text of the screen's date line for a given day, when the frame shows today's
+    date (``dated_frames``); without it, only today's frame is kept."""
+    if not days:
         return
+    today = date.today()
     try:  # Textual internals (the compositor): a cache is never worth a failed start
         text = frame_text(screen)
-    except Exception:  # noqa: BLE001
+        frames = dated_frames(text, today, dated) if dated is not None else {today: text}
+    except Exception:
         log.debug("first frame not rendered", exc_info=True)
         return
+    frames = {day: frame for day, frame in frames.items() if day.isoformat() in days}
     size = (screen.app.size.width, screen.app.size.height)
 
     def save() -> None:
         try:
-            launch.save_first_frame(text, size, depends_on())
+            files = depends_on()
+            for day, frame in frames.items():
+                launch.save_first_frame(frame, size, files, day.isoformat())
         except Exception:
             log.debug("first frame not kept", exc_info=True)
 

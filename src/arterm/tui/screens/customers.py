@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any, ClassVar
 
 from textual import events, on, work
@@ -198,16 +199,29 @@ class CustomersScreen(BaseScreen):
     def on_mount(self) -> None:
         self.apply_language(rebuild=False)
         self._started = True
-        self._run_query()
+        from ..first_frame import days_to_keep
+
+        days = days_to_keep(self)
+        if days:
+            # The picture kept for the next starts has no rows: take it before asking for them
+            # (read ahead by a child, they could otherwise be in the very first frame).
+            self.call_after_refresh(self._keep_first_frame, days)
+        else:
+            self._run_query()
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.call_after_refresh(self._keep_first_frame)
 
-    def _keep_first_frame(self) -> None:
-        """The screen as first painted, before its rows: shown by the next start (``launch``)."""
-        if not self.loaded_at and self.app.screen is self:
-            from ..first_frame import keep
+    def _keep_first_frame(self, days: list[str]) -> None:
+        """The screen as first painted, before its rows: shown by the next starts (``launch``);
+        then the first query."""
+        try:
+            if not self.queries_run and not self.search.value and self.app.screen is self:
+                from ..first_frame import keep
 
-            keep(self)
+                app: Any = self.app
+                keep(self, days, self._context_text if app.today() == date.today() else None)
+        finally:
+            if not self.queries_run:
+                self._run_query()
 
     def _theme_changed(self, _theme: object) -> None:
         # The overdue colour comes from the theme: same query, new provider, same row.
@@ -245,8 +259,11 @@ class CustomersScreen(BaseScreen):
     # ------------------------------------------------------------------------------ texts
     def _show_context(self) -> None:
         app: Any = self.app
-        text = f"{clean(app.operator)} · {self.tr('customers.as_of', date=self.day(app.today()))}"
-        self.query_one("#customers-context", Static).update(text)
+        self.query_one("#customers-context", Static).update(self._context_text(app.today()))
+
+    def _context_text(self, day: date) -> str:
+        app: Any = self.app
+        return f"{clean(app.operator)} · {self.tr('customers.as_of', date=self.day(day))}"
 
     def _show_chips(self) -> None:
         query = self._query
