@@ -493,6 +493,44 @@ async def test_contract_amount_refusal_says_what_is_wrong(book: Book, typed: str
         assert errors(form)["amount"] == message
 
 
+async def test_changing_the_currency_checks_the_amount_again(book: Book) -> None:
+    """QA: '2500 USD' refused in MXN kept its message once the currency was USD (and the other way
+    round, an amount accepted in USD kept no message in MXN)."""
+    app = make_app(book.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = ContractForm(book.customer)
+        results = await open_screen(pilot, form)
+        await type_into(pilot, "#description", "Soporte")
+        await type_into(pilot, "#amount", "2500 USD")
+        assert errors(form)["amount"] == "«2500 USD» no está en MXN, la moneda de esta operación."
+        currency = form.query_one("#currency", Select)
+        currency.value = "USD"
+        await settle(pilot)
+        assert "amount" not in errors(form)
+        currency.value = "EUR"
+        await settle(pilot)
+        assert errors(form)["amount"] == "«2500 USD» no está en EUR, la moneda de esta operación."
+        currency.value = "USD"
+        await settle(pilot)
+        assert errors(form) == {}
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        (new_id,) = results
+        row = contract_row(book.db, new_id)
+        assert (row.currency, row.amount_cents) == ("USD", 250000)
+
+
+async def test_changing_the_currency_leaves_an_untouched_amount_alone(book: Book) -> None:
+    """An empty amount nobody typed in is not 'required' yet because the currency changed."""
+    app = make_app(book.db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = ContractForm(book.customer)
+        await open_screen(pilot, form)
+        form.query_one("#currency", Select).value = "USD"
+        await settle(pilot)
+        assert errors(form) == {}
+
+
 async def test_billing_day_is_hidden_for_weekly_and_biweekly(book: Book) -> None:
     """The schedule ignores it weekly/biweekly; the form accepted it and the detail showed it."""
     app = make_app(book.db)

@@ -184,6 +184,9 @@ class ContractForm(FormModal):
                 for name in SCHEDULE_FIELDS:
                     self.query_one(f"#{name}").disabled = True
         self.relabel()
+        # The currency read from the database is set without Select.Changed: an amount typed
+        # while the form was loading was checked against the default one.
+        self._recheck_amount()
 
     def _fill(self, c: Any) -> None:
         values = {
@@ -287,6 +290,10 @@ class ContractForm(FormModal):
         if name not in TEXT_FIELDS:
             return
         event.stop()
+        self._recheck(name)
+
+    def _recheck(self, name: str) -> None:
+        """Check one field and show (or clear) its message, as typing in it does."""
         problems: dict[str, Message] = {}
         self._check(name, problems)
         self.field_error(name).show(problems.get(name))
@@ -296,6 +303,17 @@ class ContractForm(FormModal):
             self.field_error("end_date").show(everything.get("end_date"))
         if name in ("start_date", "end_date", "billing_day", "periods"):
             self.update_preview()
+
+    @on(Select.Changed, "#currency")
+    def _currency_changed(self) -> None:
+        self._recheck_amount()
+
+    def _recheck_amount(self) -> None:
+        """Whether the amount is valid depends on the currency ("2500 USD" is refused in MXN and
+        accepted in USD): when the currency changes it is checked again, as typing does. Not an
+        amount nobody has typed yet: an empty field gets "required" only once it was touched."""
+        if self._text("amount") or self.field_error("amount").message is not None:
+            self._recheck("amount")
 
     @on(Select.Changed, "#frequency")
     def _frequency_changed(self) -> None:
