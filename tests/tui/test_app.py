@@ -308,3 +308,99 @@ async def test_notifications_show_data_literally(db: Database) -> None:
         assert [n.message for n in shown] == ["cliente [bold red]X[/] duplicado", "folio [/] A-1 rojo"]
         assert shown[1].title == "[b]Error"
         assert app._exception is None  # nothing failed to render (a toast with markup=False is literal)
+
+
+def messages(app: ArtermApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+@pytest.mark.parametrize(("keymap", "takes"), [
+    ({"customers.new": "ctrl+a"}, "(home)"),  # the search box moves its cursor home
+    ({"customers.new": "n"}, "(types it)"),  # ctrl+n was chosen because the search box types letters
+])
+async def test_a_screen_key_the_focused_widget_takes_is_reported(db: Database, keymap: dict[str, str],
+                                                                 takes: str) -> None:
+    """QA: the check compared a screen's keys with each other and the app's, not with the widgets
+    inside it: the remapped key silently did nothing while the search box had the focus."""
+    app = make_app(db, language="en", keymap=keymap)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        (key,) = keymap.values()
+        (message,) = messages(app)
+        assert message.startswith(f'customers.new = "{key}": while SearchBox #customers-search has the focus')
+        assert takes in message and "customers.new does not run" in message
+        await pilot.press(key)  # what the message says: the new-customer form does not open
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen)
+
+
+async def test_a_key_the_table_takes_is_reported_when_the_table_has_the_focus(db: Database) -> None:
+    """Each focused widget is checked once it has the focus, against its screen and the app."""
+    app = make_app(db, language="en", keymap={"customers.refresh": "enter"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert messages(app) == ['customers.refresh = "enter": while SearchBox #customers-search has the focus it '
+                                 'takes that key (customers.open_from_search) and customers.refresh does not run. '
+                                 'Choose another key.']
+        await pilot.press("tab")
+        await settle(pilot)
+        assert type(app.focused).__name__ == "CustomerTable"
+        assert messages(app)[1:] == ['customers.refresh = "enter": while CustomerTable has the focus it takes that '
+                                     'key (customers.open_row) and customers.refresh does not run. Choose another key.']
+        await pilot.press("shift+tab", "tab")
+        await settle(pilot)
+        assert len(messages(app)) == 2  # each once
+
+
+async def test_a_remapped_widget_key_that_takes_a_screen_key_is_reported(db: Database) -> None:
+    app = make_app(db, language="en", keymap={"customers.open_row": "ctrl+n"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert messages(app) == []  # the search box does not take ctrl+n
+        await pilot.press("tab")
+        await settle(pilot)
+        assert messages(app) == ['customers.open_row = "ctrl+n": while CustomerTable has the focus it takes that '
+                                 'key (customers.open_row) and customers.new does not run. Choose another key.']
+
+
+@pytest.mark.parametrize("keymap", [
+    {"quit": "ctrl+a"},  # a priority key: the app runs it before the search box sees it
+    {"command_palette": "ctrl+e"},
+    {"customers.search": "backslash"},  # its own key '/' is typed in the search box too: by design
+    {"customers.page_down": "ctrl+pagedown"},  # the search box cannot scroll: Textual passes it on
+    {"help": "f10", "customers.new": "f5"},
+])
+async def test_keys_shared_on_purpose_are_not_reported(db: Database, keymap: dict[str, str]) -> None:
+    app = make_app(db, language="en", keymap=keymap)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("tab")  # the table
+        await settle(pilot)
+        assert type(app.focused).__name__ == "CustomerTable"
+        assert messages(app) == []
+
+
+async def test_a_form_key_its_fields_take_is_reported_once(db: Database) -> None:
+    """In a dialog the fields are checked against the dialog's keys; the app's (non-priority) keys
+    do not reach a modal dialog at all, so a field taking one of them is nothing new there."""
+    app = make_app(db, language="en", keymap={"form_save": "ctrl+e", "help": "ctrl+k"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(messages(app)) == 1 and messages(app)[0].startswith('help = "ctrl+k": while SearchBox')
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CustomerForm"
+        await pilot.press("tab", "tab")
+        await settle(pilot)
+        later = messages(app)[1:]
+        assert len(later) == 1, later
+        assert later[0].startswith('form_save = "ctrl+e": while OrderedInput #')
+        assert "(end)" in later[0] and "form_save does not run" in later[0]
+
+
+async def test_a_widget_conflict_is_reported_in_spanish(db: Database) -> None:
+    app = make_app(db, keymap={"customers.new": "ctrl+a"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert messages(app) == ['customers.new = "ctrl+a": mientras SearchBox #customers-search tiene el foco, '
+                                 'esa tecla es suya (home) y customers.new no se ejecuta. Elige otra tecla.']

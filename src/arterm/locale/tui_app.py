@@ -26,6 +26,9 @@ ES: dict[str, str] = {
                        "cada tecla en la ayuda (F1 o ?); el README (sección ui) dice cómo usarlos."),
     "keymap.conflict": ("{id} = \"{keys}\": esa tecla ya la usa {others} en la misma pantalla; "
                         "una de las dos no funcionará. Elige otra tecla."),
+    "keymap.widget_conflict": ("{id} = \"{keys}\": mientras {widget} tiene el foco, esa tecla es suya "
+                               "({inner}) y {outer} no se ejecuta. Elige otra tecla."),
+    "keymap.typing": "la escribe",
     "cmd.quit": "Salir",
     "cmd.quit_help": "Cerrar arterm",
     "cmd.back": "Regresar",
@@ -63,6 +66,9 @@ EN: dict[str, str] = {
                        "help panel (F1 or ?); the README (ui section) says how to use them."),
     "keymap.conflict": ("{id} = \"{keys}\": {others} already uses that key on the same screen; one of "
                         "the two will not work. Choose another key."),
+    "keymap.widget_conflict": ("{id} = \"{keys}\": while {widget} has the focus it takes that key "
+                               "({inner}) and {outer} does not run. Choose another key."),
+    "keymap.typing": "types it",
     "cmd.quit": "Quit",
     "cmd.quit_help": "Close arterm",
     "cmd.back": "Back",

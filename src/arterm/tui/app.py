@@ -128,6 +128,10 @@ class ArtermApp(App[None]):
             self.theme = settings.ui.theme
         self.idle_gc = IdleCollector()
         self._billing_check_due = False  # set on mount (see customers_shown)
+        # Keys of ``[ui] keymap`` a focused widget takes from its screen (keymap.focus_conflicts):
+        # checked once the start's keymap check has run, each reported once.
+        self._focus_keys_checked = False
+        self._focus_keys_reported: set[tuple[str, str, str]] = set()
 
     # ------------------------------------------------------------------------------- database
     def on_mount(self) -> None:
@@ -263,6 +267,34 @@ class ArtermApp(App[None]):
             self.call_from_thread(
                 self.notify, self.tr("keymap.conflict", id=binding_id, keys=key, others=", ".join(clashing)),
                 title=self.tr("keymap.title"), severity="warning", timeout=60, markup=False)
+        self.call_from_thread(self._start_focus_key_check)
+
+    def _start_focus_key_check(self) -> None:
+        """From now on every focus is checked (not during the start: the widget focused then is
+        checked here, after the worker's own messages)."""
+        self._focus_keys_checked = True
+        if self.focused is not None:
+            self._check_focus_keys(self.focused)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if self._focus_keys_checked:
+            self._check_focus_keys(event.widget)
+
+    def _check_focus_keys(self, widget: Any) -> None:
+        """Warn, once per binding, key and kind of widget, when the focused widget takes a key
+        ``[ui] keymap`` gave to its screen (or the other way round): the screen's binding does
+        nothing while that widget has the focus (keymap.focus_conflicts)."""
+        from .keymap import focus_conflicts
+
+        for conflict in focus_conflicts(self._keymap, widget):
+            seen = (conflict.binding_id, conflict.key, conflict.widget_class)
+            if seen in self._focus_keys_reported:
+                continue
+            self._focus_keys_reported.add(seen)
+            inner = conflict.inner or self.tr("keymap.typing")
+            self.notify(self.tr("keymap.widget_conflict", id=conflict.binding_id, keys=conflict.key,
+                                widget=conflict.widget, inner=inner, outer=conflict.outer),
+                        title=self.tr("keymap.title"), severity="warning", timeout=60)
 
     def action_back(self) -> None:
         """Escape: close a dialog (as cancelled) or return to the previous screen."""
