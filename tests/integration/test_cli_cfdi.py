@@ -1,6 +1,8 @@
 """``arterm import``: the --json report shape, exit codes, the human report, folders and .zip
 archives, and hostile input (billion laughs, external entities, a 100 MB file, a truncated file, a
-zip bomb, zip path traversal) rejected without writing anything and within a few MB of memory."""
+zip bomb, zip path traversal) rejected without writing anything and within a few MB of memory; in an
+archive only the bad member is refused (once, with its own reason), unless the archive itself is at
+fault (then it is refused whole, in one line)."""
 
 from __future__ import annotations
 
@@ -161,7 +163,7 @@ def make_hostile(tmp_path: Path) -> dict[str, Path]:
             chunk = b"\0" * (1024 * 1024)
             for _ in range(100):  # 100 MB of zeros compress to ~100 KB
                 member.write(chunk)
-        zf.writestr("facturas/ok.xml", inv(2))  # even the harmless member is not read
+        zf.writestr("facturas/ok.xml", inv(2))  # harmless: still imported
     out["bomb.zip"] = bomb
     traversal = tmp_path / "traversal.zip"
     with zipfile.ZipFile(traversal, "w") as zf:
@@ -196,14 +198,24 @@ def test_hostile_files_are_rejected_by_arterm_import_and_write_nothing(any_db_ur
     assert reasons["xxe.xml"] == "entity declarations are not allowed (<!ENTITY in a DTD)"
     assert reasons["truncated.xml"].startswith("not well-formed XML: ")
     assert reasons["huge.xml"] == f"file is too large: {100 * 1024 * 1024} bytes (limit {2 * 1024 * 1024})"
-    assert reasons["bomb.zip!facturas/bomb.xml"].startswith("archive rejected: member 'facturas/bomb.xml' expands")
-    assert reasons["bomb.zip!facturas/ok.xml"] == reasons["bomb.zip!facturas/bomb.xml"]
-    assert reasons["traversal.zip!facturas/ok.xml"] == (
-        "archive rejected: member '../../../tmp/arterm-evil.xml' has an unsafe path (path traversal)")
-    assert reasons["overlap.zip!a.xml"] == "archive rejected: members overlap (zip bomb)"
-    assert len(report["rejected"]) == 10
-    assert report["imported"] == {"invoice": 0, "credit_note": 0, "payment": 0}
-    assert data_counts(any_db_url) == before
+    # A hostile member is refused alone; the harmless member next to it is still imported.
+    assert reasons["bomb.zip!facturas/bomb.xml"].startswith("member 'facturas/bomb.xml' expands")
+    assert reasons["traversal.zip!../../../tmp/arterm-evil.xml"] == (
+        "member '../../../tmp/arterm-evil.xml' has an unsafe path (path traversal): not read")
+    # Overlapping members are a fault of the archive itself: refused whole, reported once.
+    assert reasons["overlap.zip"] == "archive rejected: members overlap (zip bomb)"
+    assert len(report["rejected"]) == 7
+    assert report["imported"] == {"invoice": 2, "credit_note": 0, "payment": 0}
+    after = data_counts(any_db_url)
+    assert after["document"] == before["document"] + 2  # facturas/ok.xml of bomb.zip and of traversal.zip
+    db = Database(any_db_url)
+    try:
+        with db.read() as s:
+            uuids = sorted(s.exec_driver_sql("SELECT cfdi_uuid FROM document").scalars().all())
+        assert integrity(db) == []
+    finally:
+        db.dispose()
+    assert uuids == [U(2).lower(), U(3).lower()]
     assert not Path("/tmp/arterm-evil.xml").exists()
 
 
@@ -216,8 +228,77 @@ def test_hostile_files_use_a_few_mb_of_memory(sqlite_db: Database, tmp_path: Pat
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert len(report.rejected) == 10 and report.total_imported == 0
+    assert len(report.rejected) == 7 and report.total_imported == 2
     assert peak < 4 * 1024 * 1024, peak
+
+
+def test_one_bad_member_of_a_zip_is_refused_alone_and_once(any_db_url: str, tmp_path: Path) -> None:
+    """QA: one malformed or hostile member used to refuse the whole archive, with the same reason
+    repeated for every member. Now the good members are imported and each bad one is reported once,
+    with its own reason."""
+    archive = tmp_path / "descarga.zip"
+    padded = inv(7).replace(b"?>", b"?>" + b" " * (2 * 1024 * 1024), 1)  # XML a zip bomb by ratio
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("emitidos/a.xml", inv(1))
+        zf.writestr("emitidos/laughs.xml", LOL)
+        zf.writestr("emitidos/broken.xml", inv(5)[:250])
+        zf.writestr("emitidos/padded.xml", padded)
+        zf.writestr("../../../tmp/arterm-evil.xml", inv(6))
+        zf.writestr("emitidos/nested.zip", b"PK\x05\x06" + b"\0" * 18)
+        zf.writestr("emitidos/b.xml", inv(2))
+        zf.writestr("emitidos/p.xml", rep(3, 1, "250"))
+    code, out, _err = arterm(any_db_url, "import", str(archive), "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["imported"] == {"invoice": 2, "credit_note": 0, "payment": 1}
+    rejected = {r["path"].removeprefix(f"{archive}!"): r["reason"] for r in report["rejected"]}
+    assert len(rejected) == len(report["rejected"]) == 5  # one line per bad member, none for the good ones
+    assert rejected["emitidos/laughs.xml"] == "entity declarations are not allowed (<!ENTITY in a DTD)"
+    assert rejected["emitidos/broken.xml"].startswith("not well-formed XML: ")
+    assert rejected["emitidos/padded.xml"].startswith("member 'emitidos/padded.xml' expands ")
+    assert rejected["emitidos/padded.xml"].endswith("x (zip bomb): not read")
+    assert rejected["../../../tmp/arterm-evil.xml"] == (
+        "member '../../../tmp/arterm-evil.xml' has an unsafe path (path traversal): not read")
+    assert rejected["emitidos/nested.zip"] == "nested archive not opened: extract it first"
+    db = Database(any_db_url)
+    try:
+        with db.read() as s:
+            uuids = sorted(s.exec_driver_sql("SELECT cfdi_uuid FROM document").scalars().all())
+            reps = s.exec_driver_sql("SELECT rep_uuid FROM payment").scalars().all()
+        assert integrity(db) == []
+    finally:
+        db.dispose()
+    assert uuids == [U(1).lower(), U(2).lower()] and reps == [U(3).lower()]
+    assert not Path("/tmp/arterm-evil.xml").exists()
+
+
+def test_a_fault_of_the_whole_archive_is_reported_once(sqlite_db: Database, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Limits about the archive as a whole refuse it whole, in one line under the archive's path."""
+    from arterm.cfdi import sources
+
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n in range(1, 4):
+            zf.writestr(f"{n}.xml", inv(n))
+    overlap = overlapping_zip(tmp_path / "overlap.zip")
+    garbage = tmp_path / "garbage.zip"
+    garbage.write_bytes(b"PK\x03\x04 not really a zip")
+    before = counts(sqlite_db)
+    report = import_paths(sqlite_db, [str(overlap), str(garbage)], settings=Settings(), actor="tester")
+    with monkeypatch.context() as m:
+        m.setattr(sources, "MAX_ARCHIVE_BYTES", 2 * len(inv(1)))
+        report_big = import_paths(sqlite_db, [str(big)], settings=Settings(), actor="tester")
+    assert report.total_imported == report_big.total_imported == 0
+    assert [p for p, _r in report.rejected] == [str(garbage), str(overlap)]
+    assert [p for p, _r in report_big.rejected] == [str(big)]
+    reasons = dict(report.rejected + report_big.rejected)
+    assert reasons[str(big)] == f"archive rejected: {sum(len(inv(n)) for n in range(1, 4))} bytes uncompressed " \
+                                f"(limit {2 * len(inv(1))})"
+    assert reasons[str(overlap)] == "archive rejected: members overlap (zip bomb)"
+    assert reasons[str(garbage)].startswith("not a readable zip archive: ")
+    assert {k: v for k, v in counts(sqlite_db).items() if k != "operator"} == {
+        k: v for k, v in before.items() if k != "operator"}
 
 
 def test_a_member_lying_about_its_size_is_stopped_at_the_limit(sqlite_db: Database, tmp_path: Path) -> None:

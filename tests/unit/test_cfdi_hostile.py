@@ -563,12 +563,15 @@ def test_too_many_members_or_too_many_bytes_reject_the_archive(tmp_path: Path, m
         for i in range(5):
             zf.writestr(f"{i}.xml", VALID)
     monkeypatch.setattr(sources, "MAX_MEMBERS", 4)
-    items = collect([tmp_path / "many.zip"])
-    assert {i.error for i in items} == {"archive rejected: 5 members (limit 4)"}
+    # A fault of the archive as a whole: one item (the archive itself), not one per member.
+    (item,) = collect([tmp_path / "many.zip"])
+    assert (item.path, item.member, item.error) == (str(tmp_path / "many.zip"), None,
+                                                    "archive rejected: 5 members (limit 4)")
     monkeypatch.setattr(sources, "MAX_MEMBERS", 100)
     monkeypatch.setattr(sources, "MAX_ARCHIVE_BYTES", len(VALID) * 4)
-    items = collect([tmp_path / "many.zip"])
-    assert len(items) == 5 and all(i.error and "uncompressed" in i.error for i in items)
+    (item,) = collect([tmp_path / "many.zip"])
+    assert item.path == str(tmp_path / "many.zip") and item.error == (
+        f"archive rejected: {len(VALID) * 5} bytes uncompressed (limit {len(VALID) * 4})")
 
 
 def test_overlapping_members_are_a_zip_bomb(tmp_path: Path) -> None:
@@ -579,4 +582,37 @@ def test_overlapping_members_are_a_zip_bomb(tmp_path: Path) -> None:
     data = bytearray(path.read_bytes())
     struct.pack_into("<I", data, data.rfind(b"PK\x01\x02") + 42, 0)  # b.xml's data is a.xml's
     path.write_bytes(bytes(data))
-    assert {i.error for i in collect([path])} == {"archive rejected: members overlap (zip bomb)"}
+    assert [(i.path, i.error) for i in collect([path])] == [(str(path), "archive rejected: members overlap (zip bomb)")]
+
+
+def test_a_hostile_member_is_refused_alone_and_never_inflated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Path traversal and zip-bomb ratios are faults of one member: only that member is refused (by
+    its name and declared sizes, nothing read), even one that would otherwise be skipped (a .pdf)."""
+    path = tmp_path / "mixed.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("ok/a.xml", VALID)
+        zf.writestr("../evil.xml", VALID)
+        zf.writestr("bomb.xml", b"<a>" + b"\0" * (1024 * 1024) + b"</a>")
+        zf.writestr("bomb.pdf", b"\0" * (1024 * 1024))
+        zf.writestr("ok/b.xml", VALID)
+    opened: list[object] = []
+
+    def never(self: zipfile.ZipFile, member: object, *args: object, **kw: object) -> None:
+        opened.append(member)
+        raise AssertionError("a refused member was read")
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", never)
+    items = collect([path])
+    by_name = {i.path.removeprefix(f"{path}!"): i.error for i in items}
+    assert list(by_name) == ["ok/a.xml", "../evil.xml", "bomb.xml", "bomb.pdf", "ok/b.xml"]
+    assert by_name["ok/a.xml"] is None and by_name["ok/b.xml"] is None
+    assert by_name["../evil.xml"] == "member '../evil.xml' has an unsafe path (path traversal): not read"
+    assert by_name["bomb.xml"] is not None and by_name["bomb.xml"].startswith("member 'bomb.xml' expands ")
+    assert by_name["bomb.pdf"] is not None and by_name["bomb.pdf"].endswith("x (zip bomb): not read")
+    with Reader(2 * 1024 * 1024) as reader:
+        for item in items:
+            if item.error is not None:
+                with pytest.raises(CfdiError) as info:
+                    reader.read(item)
+                assert info.value.reason == item.error
+    assert opened == []

@@ -7,13 +7,18 @@ of one item, never more than ``max_bytes``:
 * a named file is read whatever its extension; inside folders only ``*.xml`` files are read and
   ``*.zip`` archives opened (the PDFs that travel with invoices are skipped silently);
   symbolic links to folders are not followed;
-* an archive is never extracted to disk. It is refused whole (every member reported) when it looks
-  hostile: a member path that is absolute or climbs out with ``..`` (path traversal), members that
-  overlap each other or a compression ratio above ``MAX_RATIO`` (zip bombs), more than
-  ``MAX_MEMBERS`` members or more than ``MAX_ARCHIVE_BYTES`` declared uncompressed. A single
-  member larger than ``max_bytes`` is rejected by its declared size, without decompressing it,
-  and no read ever goes past ``max_bytes + 1`` bytes (the declared size bounds what zipfile
-  inflates, and its CRC check catches a lying header). Encrypted and nested archives are refused.
+* an archive is never extracted to disk. What is wrong with the archive as a whole refuses it
+  whole, reported once under the archive's own path: it cannot be read as a zip, more than
+  ``MAX_MEMBERS`` members, more than ``MAX_ARCHIVE_BYTES`` declared uncompressed, or members that
+  overlap each other (the "overlap" zip bomb: which member is the bad one cannot be told). What is
+  wrong with one member refuses that member alone, with its own reason, and the others are still
+  imported: a path that is absolute or climbs out with ``..`` (path traversal — nothing is ever
+  written to disk, the name is refused as a sign of a crafted file), a compression ratio above
+  ``MAX_RATIO`` (a zip-bomb member, refused by its declared sizes without inflating it), a member
+  larger than ``max_bytes`` (by its declared size, without decompressing it), an encrypted or
+  nested archive, or content the parser refuses (malformed or hostile XML). No read ever goes past
+  ``max_bytes + 1`` bytes (the declared size bounds what zipfile inflates, and its CRC check
+  catches a lying header).
 """
 
 from __future__ import annotations
@@ -103,10 +108,8 @@ def _walk(root: str) -> Iterator[Item]:
 
 
 def _archive(path: str) -> list[Item]:
-    def whole(reason: str, infos: list[zipfile.ZipInfo] | None = None) -> list[Item]:
-        if not infos:
-            return [Item(path, archive=path, error=reason)]
-        return [Item(f"{path}!{i.filename}", archive=path, member=i, error=reason) for i in infos]
+    def whole(reason: str) -> list[Item]:
+        return [Item(path, archive=path, error=reason)]  # one line for the archive, not one per member
 
     try:
         size = os.path.getsize(path)
@@ -117,29 +120,30 @@ def _archive(path: str) -> list[Item]:
     if len(infos) > MAX_MEMBERS:
         return whole(f"archive rejected: {len(infos)} members (limit {MAX_MEMBERS})")
     files = [i for i in infos if not i.is_dir()]
-    for i in infos:
-        if unsafe_member_name(i.filename):
-            return whole(f"archive rejected: member {i.filename!r} has an unsafe path (path traversal)", files)
     declared = sum(i.file_size for i in files)
     if declared > MAX_ARCHIVE_BYTES:
-        return whole(f"archive rejected: {declared} bytes uncompressed (limit {MAX_ARCHIVE_BYTES})", files)
+        return whole(f"archive rejected: {declared} bytes uncompressed (limit {MAX_ARCHIVE_BYTES})")
     # Overlapping members (the "quoted overlap" zip bomb) reuse the same compressed bytes.
     if sum(i.compress_size for i in files) > size:
-        return whole("archive rejected: members overlap (zip bomb)", files)
+        return whole("archive rejected: members overlap (zip bomb)")
     by_offset = sorted(files, key=lambda i: i.header_offset)
     for a, b in zip(by_offset, by_offset[1:]):
         if a.header_offset + a.compress_size > b.header_offset:
-            return whole("archive rejected: members overlap (zip bomb)", files)
-    for i in files:
-        if i.file_size > MAX_RATIO * max(i.compress_size, 1) and i.file_size > 64 * 1024:
-            return whole(
-                f"archive rejected: member {i.filename!r} expands {i.file_size // max(i.compress_size, 1)}x"
-                " (zip bomb)", files)
+            return whole("archive rejected: members overlap (zip bomb)")
     out: list[Item] = []
-    for i in files:
+    for i in infos:
         name = i.filename
         display = f"{path}!{name}"
-        if _is_xml(name):
+        # A hostile member is reported whatever its extension (even one that would be skipped).
+        if unsafe_member_name(name):
+            out.append(Item(display, archive=path, member=i,
+                            error=f"member {name!r} has an unsafe path (path traversal): not read"))
+        elif i.is_dir():
+            continue
+        elif i.file_size > MAX_RATIO * max(i.compress_size, 1) and i.file_size > 64 * 1024:
+            out.append(Item(display, archive=path, member=i, error=(
+                f"member {name!r} expands {i.file_size // max(i.compress_size, 1)}x (zip bomb): not read")))
+        elif _is_xml(name):
             out.append(Item(display, archive=path, member=i))
         elif _is_zip(name):
             out.append(Item(display, archive=path, member=i, error="nested archive not opened: extract it first"))
