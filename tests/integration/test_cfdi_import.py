@@ -8,6 +8,7 @@ reporting nothing, cache included (``imp``)."""
 from __future__ import annotations
 
 import itertools
+import zipfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
@@ -263,6 +264,7 @@ def test_same_uuid_twice_is_one_document_whatever_the_case(db: Database, tmp_pat
     assert report.imported["invoice"] == 1 and len(report.duplicates) == 1
     again = imp(db, tmp_path, upper_copy, first)
     assert again.imported["invoice"] == 0 and len(again.duplicates) == 2
+    assert report.warnings == again.warnings == []  # identical copies: plain duplicates
     assert doc(db, 1).total_cents == 100000 and len(payments(db)) == 0
 
 
@@ -273,6 +275,129 @@ def test_document_typed_by_hand_with_the_uuid_is_the_same_document(db: Database,
                          issue_date=date(2024, 3, 1), cfdi_uuid=U(1))
     report = imp(db, tmp_path, inv(1))
     assert report.imported["invoice"] == 0 and len(report.duplicates) == 1
+
+
+def differs(n: int, *diffs: str) -> str:
+    return f"UUID {u(n)} is already in the ledger, but this file differs from what is stored ({'; '.join(diffs)}): " \
+           "not imported"
+
+
+def test_same_uuid_with_other_content_is_a_duplicate_with_a_warning(db: Database, tmp_path: Path) -> None:
+    """QA: a re-issued or tampered file with a UUID already imported (another total, customer, date,
+    folio) was reported as a plain duplicate. It is still a duplicate and writes nothing, but the
+    report warns, naming each difference between what is stored and the file."""
+    first = imp(db, tmp_path, inv(1, "1160.00"))
+    assert first.imported["invoice"] == 1
+    before = written(db)
+    same = imp(db, tmp_path, inv(1, "1160.00"))
+    assert len(same.duplicates) == 1 and same.warnings == []  # an identical re-import stays a plain duplicate
+    tampered = inv(1, "1200.00", customer=URE, when=datetime(2024, 3, 2, 9, 30), series="B")
+    report = imp(db, tmp_path, tampered)
+    assert report.imported == {"invoice": 0, "credit_note": 0, "payment": 0} and report.rejected == []
+    assert report.duplicates == [path for path, _m in report.warnings]
+    assert messages(report) == [differs(
+        1, "total $1,160.00 MXN stored, $1,200.00 MXN in the file",
+        "receptor RFC KIJ0906199R1 stored, URE180429TM6 in the file",
+        "Fecha 2024-03-01T10:00:00 stored, 2024-03-02T09:30:00 in the file",
+        "series/folio A-1 stored, B-1 in the file")]
+    assert written(db) == before  # nothing written: no customer URE, no document, no cfdi_file row
+    assert doc(db, 1).total_cents == 116000
+
+
+@pytest.mark.parametrize(("changed", "diff"), [
+    (dict(total="1000.01"), "total $1,000.00 MXN stored, $1,000.01 MXN in the file"),
+    (dict(currency="USD", rate=D("17.5")), "total $1,000.00 MXN stored, $1,000.00 USD in the file"),
+    (dict(customer=Customer("KIJ0906199R1", "OTRO NOMBRE", "01000", "612", "S01")), None),  # names / tax data
+    (dict(when=datetime(2024, 3, 1, 10, 0, 1)), "Fecha 2024-03-01T10:00:00 stored, 2024-03-01T10:00:01 in the file"),
+    (dict(metodo="PUE", terms="contado"), None),  # not compared: the ledger may have corrected them
+])
+def test_each_compared_field_of_a_duplicate(sqlite_db: Database, tmp_path: Path, changed: dict[str, Any],
+                                            diff: str | None) -> None:
+    imp(sqlite_db, tmp_path, inv(1))
+    before = written(sqlite_db)
+    report = imp(sqlite_db, tmp_path, inv(1, **{"total": "1000.00", **changed}))
+    assert len(report.duplicates) == 1 and report.total_imported == 0
+    assert messages(report) == ([differs(1, diff)] if diff else [])
+    assert written(sqlite_db) == before
+
+
+def test_rep_and_credit_note_with_a_known_uuid_are_compared_too(db: Database, tmp_path: Path) -> None:
+    cn = credit_note_xml([U(1)], uuid=U(4), customer=KIJ, amount=D("100"), issued_at=datetime(2024, 3, 5))
+    imp(db, tmp_path, inv(1), rep(9, paid(1, "1000", "400")), cn)
+    before = written(db)
+    assert imp(db, tmp_path, rep(9, paid(1, "1000", "400")), cn).warnings == []  # identical: no warning
+    other_rep = rep(9, paid(1, "1000", "450"), when=datetime(2024, 3, 21, 12))
+    other_cn = credit_note_xml([U(1)], uuid=U(4), customer=KIJ, amount=D("150"), issued_at=datetime(2024, 3, 5))
+    report = imp(db, tmp_path, other_rep, other_cn)
+    assert len(report.duplicates) == 2 and report.total_imported == 0
+    assert messages(report) == [
+        differs(9, "payment amount $400.00 MXN stored, $450.00 MXN in the file",
+                "Fecha 2024-03-20T13:00:00 stored, 2024-03-21T13:00:00 in the file",  # issued an hour after
+                "FechaPago 2024-03-20 stored, 2024-03-21 in the file"),
+        differs(4, "total $116.00 MXN stored, $174.00 MXN in the file")]
+    assert written(db) == before
+
+
+def test_a_document_typed_by_hand_is_compared_on_what_it_keeps(db: Database, tmp_path: Path) -> None:
+    with db.write() as s:
+        cid = L.create_customer(s, actor="tester", name="KIJ", rfc="KIJ0906199R1")
+        L.issue_document(s, actor="tester", customer_id=cid, lines=[L.LineInput("X", "1", "1000", "0")],
+                         issue_date=date(2024, 3, 1), cfdi_uuid=U(1))
+    before = written(db)
+    assert imp(db, tmp_path, inv(1, when=datetime(2024, 3, 1, 18))).warnings == []  # a date, no time, is kept
+    report = imp(db, tmp_path, inv(1, "999.00", when=datetime(2024, 3, 2, 9)))
+    assert messages(report) == [differs(1, "total $1,000.00 MXN stored, $999.00 MXN in the file",
+                                        "issue date 2024-03-01 stored, 2024-03-02 in the file")]
+    assert written(db) == before
+
+
+def test_two_files_of_one_run_with_one_uuid_are_compared(db: Database, tmp_path: Path) -> None:
+    """The second file of a run with a UUID is compared with the first (read again from its zip)."""
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("f1.xml", inv(1))
+        zf.writestr("f2.xml", inv(2))
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "copy.xml").write_bytes(inv(2))
+    (tmp_path / "b" / "other.xml").write_bytes(inv(1, "1200.00"))
+    report = import_paths(db, [str(archive), str(tmp_path / "b")], settings=Settings(company=CompanySettings(rfc=(EKU,))),
+                          actor="tester", lang="es")
+    assert report.imported["invoice"] == 2 and report.rejected == []
+    assert report.duplicates == [str(tmp_path / "b" / "copy.xml"), str(tmp_path / "b" / "other.xml")]
+    assert report.warnings == [(str(tmp_path / "b" / "other.xml"), (
+        f"el UUID {u(1)} también viene en {archive}!f1.xml, pero este archivo no coincide con aquel (total "
+        "$1,000.00 MXN en aquel, $1,200.00 MXN en este): no se importa"))]
+    assert doc(db, 1).total_cents == 100000
+
+
+def test_a_duplicate_stored_by_a_concurrent_run_is_still_compared(db: Database, tmp_path: Path, monkeypatch) -> None:
+    """A concurrent import stored the same UUID after our look-up: whether our insert meets it at once
+    or the batch is redone with immediate writes, the duplicate is still compared."""
+    imp(db, tmp_path, inv(1))
+    before = written(db)
+    real = Importer._known
+
+    def stale(self: Importer, raw: Any, entries: list[Any]) -> None:
+        real(self, raw, entries)
+        if not self._safe:  # as if another run stored them after our look-up
+            self._known_files, self._known_docs = {}, set()
+
+    monkeypatch.setattr(Importer, "_known", stale)
+    modes: list[bool] = []
+    transaction = Importer._transaction
+    monkeypatch.setattr(Importer, "_transaction", lambda self, entries, *, safe: modes.append(safe) or
+                        transaction(self, entries, safe=safe))
+    # Alone in its run, the invoice is written at once: its insert meets the stored UUID.
+    report = imp(db, tmp_path, inv(1, "1000.50"))
+    assert len(report.duplicates) == 1 and report.rejected == []
+    assert messages(report) == [differs(1, "total $1,000.00 MXN stored, $1,000.50 MXN in the file")]
+    assert written(db) == before and modes == [False]
+    # After another invoice of a known customer it is bulk-inserted: the batch is redone file by file.
+    report = imp(db, tmp_path, inv(2, when=datetime(2024, 2, 1)), inv(1, "1000.50"))
+    assert modes == [False, False, True]
+    assert report.imported["invoice"] == 1 and len(report.duplicates) == 1 and report.rejected == []
+    assert messages(report) == [differs(1, "total $1,000.00 MXN stored, $1,000.50 MXN in the file")]
+    assert doc(db, 1).total_cents == 100000
 
 
 def test_reimporting_a_folder_imports_nothing_twice(db: Database, tmp_path: Path) -> None:
@@ -635,7 +760,7 @@ def test_concurrent_import_of_the_same_files_falls_back_to_file_by_file(db: Data
     """If another run stored the same CFDI between our check and our end-of-batch insert, the batch
     is redone with immediate writes and the late file is a duplicate."""
     imp(db, tmp_path, inv(1))
-    monkeypatch.setattr(Importer, "_known", lambda self, raw, entries: setattr(self, "_known_keys", set()) or
+    monkeypatch.setattr(Importer, "_known", lambda self, raw, entries: setattr(self, "_known_files", {}) or
                         setattr(self, "_known_docs", set()) or setattr(self, "_known_reps", set()))
     report = imp(db, tmp_path, inv(2), inv(1), rep(9, paid(2, "1000", "10")), rep(8, paid(7, "50", "50")))
     assert report.imported == {"invoice": 1, "credit_note": 0, "payment": 2} and len(report.duplicates) == 1
@@ -667,7 +792,7 @@ def test_concurrent_import_of_the_same_rep_is_a_duplicate_not_a_database_error(d
     and our insert is a duplicate, like an invoice in the same race."""
     imp(db, tmp_path, inv(1), rep(9, paid(1, "1000", "10")))
     before = written(db)
-    monkeypatch.setattr(Importer, "_known", lambda self, raw, entries: setattr(self, "_known_keys", set()) or
+    monkeypatch.setattr(Importer, "_known", lambda self, raw, entries: setattr(self, "_known_files", {}) or
                         setattr(self, "_known_docs", set()) or setattr(self, "_known_reps", set()))
     report = imp(db, tmp_path, rep(9, paid(1, "1000", "10")))
     assert report.rejected == []

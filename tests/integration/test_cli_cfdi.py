@@ -85,6 +85,23 @@ def test_json_report_has_exactly_the_documented_shape(any_db_url: str, tmp_path:
     db.dispose()
 
 
+def test_a_changed_file_with_a_known_uuid_is_a_duplicate_with_a_warning(any_db_url: str, tmp_path: Path) -> None:
+    (tmp_path / "a.xml").write_bytes(inv(1))
+    (tmp_path / "reissued.xml").write_bytes(inv(1, "1160.00"))
+    assert arterm(any_db_url, "import", str(tmp_path / "a.xml"), "--json")[0] == 0
+    before = data_counts(any_db_url)
+    code, out, _err = arterm(any_db_url, "import", str(tmp_path / "reissued.xml"), "--json")
+    assert code == 0  # a duplicate is not a rejection
+    report = json.loads(out)
+    assert report["duplicates"] == [str(tmp_path / "reissued.xml")]
+    assert report["warnings"] == [{"path": str(tmp_path / "reissued.xml"), "message": (
+        f"el UUID {U(1).lower()} ya está en la cartera, pero este archivo no coincide con lo guardado (total "
+        "$1,000.00 MXN en lo guardado, $1,160.00 MXN en el archivo): no se importa")}]
+    assert data_counts(any_db_url) == before
+    code, out, _err = arterm(any_db_url, "import", str(tmp_path / "reissued.xml"))
+    assert "Avisos" in out and "$1,160.00 MXN en el archivo" in out
+
+
 def test_exit_code_is_1_when_something_was_rejected(any_db_url: str, tmp_path: Path) -> None:
     (tmp_path / "ok.xml").write_bytes(inv(1))
     (tmp_path / "broken.xml").write_bytes(inv(2)[:200])

@@ -55,7 +55,13 @@ allocations are not part of "the same". (Credit notes relating several invoices 
 claim more than is open are applied in XML order to whichever invoices are present: only that case
 can depend on order.)
 
-The same UUID twice (case-insensitive) is one document: the later file is reported as a duplicate.
+The same UUID twice (case-insensitive) is one document: the later file is reported as a duplicate
+and nothing of it is written. When its content differs from what is stored (a re-issued or tampered
+file with the same UUID: another Total, Receptor RFC, Fecha, folio, a REP with other amounts...) it
+is still a duplicate, but with a warning naming each difference ("total $1,160.00 MXN stored,
+$1,200.00 MXN in the file"); the fields compared are listed in :func:`_file_facts`. Two files of the
+same run with one UUID are compared with each other the same way. An identical copy is a plain
+duplicate, without a warning.
 A REP whose UUID an operator already recorded on a payment (``arterm rep set``) creates nothing.
 
 REP checks
@@ -263,9 +269,94 @@ def _number(value: Decimal, what: str) -> str:
 
 
 class _Duplicate(Exception):
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+    """The file's UUID (or unstamped key) is already in the ledger. ``warning``: what differs from
+    what is stored, for the report (empty for an identical copy)."""
+
+    def __init__(self, warning: str = "") -> None:
+        super().__init__(warning)
+        self.warning = warning
+
+
+# ------------------------------------------------------------------------------------------ duplicates
+# What of a CFDI is compared with what is stored when its UUID is already in the ledger. Each fact is
+# (value compared, text shown); the fields, in the order the warning names them:
+_FACT_FIELDS = ("kind", "total", "monto", "receptor", "fecha", "date", "fecha_pago", "folio", "emisor")
+_Fact = tuple[Any, str]
+
+
+def _signature(c: Cfdi) -> int:
+    """A digest of everything :func:`_file_facts` compares (and a little more), kept for each file of
+    the run so that a second file with the same UUID is re-read only when it may differ."""
+    return hash((c.kind, c.emisor.rfc, c.receptor.rfc, c.issued_at, c.series, c.folio, c.total, c.currency,
+                 tuple((p.amount, p.currency, p.paid_at) for p in c.payments)))
+
+
+def _show_series_folio(series: str, folio: str, none: str) -> str:
+    return reference(series, folio, 0) if (series or folio) else none
+
+
+def _file_facts(c: Cfdi, money: Callable[[int, str], str], none: str) -> dict[str, _Fact]:
+    """The facts of a CFDI that matter when its UUID is already in the ledger.
+
+    Compared (when the stored side has them): TipoDeComprobante; Total with Moneda (I and E, in
+    cents, as the ledger keeps it); for a REP the amounts of its Pagos (Monto with MonedaP, as a
+    multiset) and their FechaPago dates; Receptor RFC (the customer); Fecha as written (against the
+    ``cfdi_file`` row) or only its date (against a document typed by hand, which keeps no time);
+    serie/folio; Emisor RFC (when the company has several). These are what a clerk relies on: how
+    much, from whom, when, which document.
+
+    Not compared, on purpose: names (a customer matched by RFC keeps the name typed by hand), tax
+    data, Conceptos and the individual taxes (the Total carries the money), MetodoPago / FormaPago
+    (the ledger may have corrected them on import) and the DoctoRelacionado of a REP (their targets
+    move when an invoice is substituted).
+    """
+    facts: dict[str, _Fact] = {
+        "kind": (c.kind, c.kind),
+        "receptor": (normalize_rfc(c.receptor.rfc), normalize_rfc(c.receptor.rfc)),
+        "emisor": (normalize_rfc(c.emisor.rfc)[:13], normalize_rfc(c.emisor.rfc)[:13]),
+        "fecha": (_fecha(c.issued_at), _fecha(c.issued_at)),
+        "date": (c.issued_on.isoformat(), c.issued_on.isoformat()),
+    }
+    series, folio = _clip(c.series, 25), _clip(c.folio, 40)
+    facts["folio"] = ((series, folio), _show_series_folio(series, folio, none))
+    if c.kind in ("I", "E"):
+        try:
+            total = cents(c.total, "Total")
+        except CfdiError:
+            facts["total"] = ((None, c.currency), f"{c.total} {c.currency}")
+        else:
+            facts["total"] = ((total, c.currency), money(total, c.currency))
+    if c.kind == "P":
+        amounts: list[tuple[int | None, str, str]] = []
+        for p in c.payments:
+            try:
+                amounts.append((cents(p.amount, "Monto"), p.currency, ""))
+            except CfdiError:  # absurd: shown as written, and never equal to a stored amount
+                amounts.append((None, p.currency, f"{p.amount} {p.currency}"))
+        facts["monto"] = _payments_fact(amounts, money, none)
+        days = sorted(p.paid_on.isoformat() for p in c.payments)
+        facts["fecha_pago"] = (tuple(days), ", ".join(days) or none)
+    return facts
+
+
+def _payments_fact(amounts: list[tuple[int | None, str, str]], money: Callable[[int, str], str], none: str
+                   ) -> _Fact:
+    """The Montos of a REP (or its stored payments) as one fact: compared as a multiset, shown in order."""
+    key = tuple(sorted((str(amount) if amount is not None else "?" + raw, cur) for amount, cur, raw in amounts))
+    shown = " + ".join(raw if amount is None else money(amount, cur) for amount, cur, raw in amounts)
+    return key, shown or none
+
+
+_FILE_FACTS_SQL = (
+    "SELECT f.cfdi_key, f.kind, f.fecha, f.emisor_rfc, f.series, f.folio, c.rfc, d.total_cents, d.currency "
+    "FROM cfdi_file f JOIN customer c ON c.id = f.customer_id LEFT JOIN document d ON d.id = f.document_id "
+    "WHERE f.cfdi_key IN ({})")
+_DOC_FACTS_SQL = (
+    "SELECT d.cfdi_uuid, d.kind, d.issue_date, d.total_cents, d.currency, c.rfc "
+    "FROM document d JOIN customer c ON c.id = d.customer_id WHERE d.cfdi_uuid IN ({})")
+_REP_FACTS_SQL = (
+    "SELECT rep_uuid, amount_cents, currency, paid_on FROM payment "
+    "WHERE rep_uuid IN ({}) AND status NOT IN ('cancelled', 'rejected') ORDER BY id")
 
 
 @dataclass
@@ -391,7 +482,11 @@ class Importer:
         self._safe = False
         self._manual_batch = -1
         self._manual_customers: set[int] = set()
-        self._known_keys: set[str] = set()
+        self._known_files: dict[str, tuple[Any, ...]] = {}  # cfdi_key -> its cfdi_file facts row
+        self._known_doc_rows: dict[str, tuple[Any, ...]] = {}  # cfdi_uuid -> document facts row
+        self._known_rep_rows: dict[str, list[tuple[Any, ...]]] = {}  # rep uuid -> its active payments
+        self._digests: dict[str, int] = {}  # key -> _signature of the file of this run that has it
+        self._items: Sequence[Item] = ()
         self._known_docs: set[str] = set()
         self._known_reps: set[str] = set()
 
@@ -415,6 +510,7 @@ class Importer:
 
         total = len(items)
         self.report.files = total
+        self._items = items
         done = 0
         if self.progress:
             self.progress(0, total)
@@ -489,10 +585,16 @@ class Importer:
             return None
         key = c.uuid or unstamped_key(c)
         first = self._seen.get(key)
+        digest = _signature(c)
         if first is not None:
             rep.duplicates.append(path)
+            if self._digests.get(key) != digest:
+                warning = self._differs_in_run(key, first, c)
+                if warning:
+                    rep.warnings.append((path, warning))
             return None
         self._seen[key] = path
+        self._digests[key] = digest
         notes = () if c.stamped else (self._t("cfdi.w.unstamped"),)
         return _Entry(path, c, key, fecha=_fecha(c.issued_at), emisor=emisor[:13], notes=notes)
 
@@ -532,6 +634,8 @@ class Importer:
                 rep.resolved += entry.resolved
             elif outcome == "duplicate":
                 rep.duplicates.append(entry.path)
+                if message:  # same UUID, other content: say what differs
+                    rep.warnings.append((entry.path, message))
             else:
                 rep.rejected.append((entry.path, message))
 
@@ -604,9 +708,11 @@ class Importer:
                 out.update(r[0] for r in raw.all(sql.format(", ".join("?" for _ in chunk)), chunk))
             return out
 
-        self._known_keys = present("SELECT cfdi_key FROM cfdi_file WHERE cfdi_key IN ({})", [e.key for e in entries])
+        self._known_files = self._fact_rows(raw, _FILE_FACTS_SQL, [e.key for e in entries])
+        self._known_rep_rows = self._rep_rows(raw, [k for k, row in self._known_files.items() if row[1] == "P"])
         docs = [e.cfdi.uuid for e in entries if e.cfdi.uuid and e.cfdi.kind in ("I", "E")]
-        self._known_docs = present("SELECT cfdi_uuid FROM document WHERE cfdi_uuid IN ({})", docs)  # type: ignore[arg-type]
+        self._known_doc_rows = self._fact_rows(raw, _DOC_FACTS_SQL, docs)  # type: ignore[arg-type]
+        self._known_docs = set(self._known_doc_rows)
         reps = [e.cfdi.uuid for e in entries if e.cfdi.uuid and e.cfdi.kind == "P"]
         self._known_reps = present("SELECT rep_uuid FROM payment WHERE rep_uuid IN ({}) AND status NOT IN "
                                    "('cancelled', 'rejected')", reps)  # type: ignore[arg-type]
@@ -639,7 +745,7 @@ class Importer:
                 self._payment(conn, raw, ops, entry)
         except _Duplicate as dup:
             self._rollback(raw, ops, sp, entry)
-            return entry, "duplicate", dup.message
+            return entry, "duplicate", dup.warning
         except (CfdiError, DomainError) as exc:
             self._rollback(raw, ops, sp, entry)
             return entry, "rejected", getattr(exc, "reason", None) or str(exc)
@@ -647,7 +753,7 @@ class Importer:
             self._rollback(raw, ops, sp, entry)
             # cfdi_claim (source_key, position): the claims of this very file, stored by another run
             if any(key in str(exc) for key in ("cfdi_uuid", "cfdi_key", "source_key")):
-                return entry, "duplicate", self._t("cfdi.w.already_in_ledger", uuid=entry.cfdi.uuid or entry.key)
+                return entry, "duplicate", self._race_warning(raw, entry)  # stored by a concurrent run just now
             return entry, "rejected", self._t("cfdi.r.database", error=str(exc).splitlines()[0])
         except raw.dbapi_error as exc:
             self._rollback(raw, ops, sp, entry)
@@ -672,12 +778,117 @@ class Importer:
 
     # ---------------------------------------------------------------------------------- common
     def _exists(self, raw: Raw, entry: _Entry) -> None:
+        """Raise :class:`_Duplicate` when the file's key is already imported (or an invoice / credit note
+        with its UUID typed by hand), with a warning when the file differs from what is stored."""
+        warning = self._duplicate_warning(raw, entry, look_up_files=self._safe)
+        if warning is not None:
+            raise _Duplicate(warning)
+
+    def _duplicate_warning(self, raw: Raw, entry: _Entry, *, look_up_files: bool = False,
+                           look_up_docs: bool = False) -> str | None:
+        """``None`` when the ledger does not have the file's key (or UUID); else what differs from what is
+        stored ('' when nothing). Known keys come from the batch's look-up (``_known``); ``look_up_*``
+        asks the database for this one file (a batch redone file by file, a concurrent run)."""
         c = entry.cfdi
-        if entry.key in self._known_keys or (
-                self._safe and raw.one("SELECT 1 FROM cfdi_file WHERE cfdi_key = ?", (entry.key,)) is not None):
-            raise _Duplicate(self._t("cfdi.w.already_imported", uuid=c.uuid or entry.key))
-        if c.uuid and c.kind != "P" and c.uuid in self._known_docs:
-            raise _Duplicate(self._t("cfdi.w.already_in_ledger", uuid=c.uuid))
+        row = self._known_files.get(entry.key)
+        if row is None and look_up_files:
+            row = self._fact_rows(raw, _FILE_FACTS_SQL, [entry.key]).get(entry.key)
+        if row is not None:
+            payments = self._known_rep_rows.get(entry.key)
+            if payments is None and row[1] == "P" and look_up_files:
+                payments = self._rep_rows(raw, [entry.key]).get(entry.key)
+            return self._differs_stored(entry, self._stored_file_facts(row, payments or []))
+        if not c.uuid or c.kind == "P":
+            return None
+        doc_row = self._known_doc_rows.get(c.uuid) if c.uuid in self._known_docs else None
+        if doc_row is None and look_up_docs:
+            doc_row = self._fact_rows(raw, _DOC_FACTS_SQL, [c.uuid]).get(c.uuid)
+        if doc_row is not None:
+            return self._differs_stored(entry, self._stored_doc_facts(doc_row))
+        return "" if c.uuid in self._known_docs else None
+
+    def _race_warning(self, raw: Raw, entry: _Entry) -> str:
+        """What differs from the row a concurrent run stored between our look-up and our insert."""
+        try:
+            return self._duplicate_warning(raw, entry, look_up_files=True, look_up_docs=True) or ""
+        except raw.dbapi_error:
+            return ""
+
+    # ---------------------------------------------------------------------------------- duplicates
+    @staticmethod
+    def _fact_rows(raw: Raw, sql: str, keys: list[str]) -> dict[str, tuple[Any, ...]]:
+        """One query per 500 keys: ``{first column: row}`` of what the database has."""
+        out: dict[str, tuple[Any, ...]] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            out.update((r[0], tuple(r)) for r in raw.all(sql.format(", ".join("?" for _ in chunk)), chunk))
+        return out
+
+    @staticmethod
+    def _rep_rows(raw: Raw, uuids: list[str]) -> dict[str, list[tuple[Any, ...]]]:
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        uuids = [u for u in uuids if not u.startswith("nostamp:")]
+        for i in range(0, len(uuids), 500):
+            chunk = uuids[i:i + 500]
+            for r in raw.all(_REP_FACTS_SQL.format(", ".join("?" for _ in chunk)), chunk):
+                out.setdefault(r[0], []).append(tuple(r))
+        return out
+
+    def _stored_file_facts(self, row: tuple[Any, ...], payments: list[tuple[Any, ...]]) -> dict[str, _Fact]:
+        """Facts of an imported CFDI: its ``cfdi_file`` row, the customer it went to, the document it
+        created (I, E) or the active payments carrying its REP UUID (P; none left: not compared)."""
+        _key, kind, fecha, emisor, series, folio, rfc, total, currency = row
+        none = self._t("cfdi.f.none")
+        facts: dict[str, _Fact] = {"kind": (kind, kind), "fecha": (fecha, fecha), "emisor": (emisor, emisor),
+                                   "receptor": (rfc, rfc),
+                                   "folio": ((series, folio), _show_series_folio(series, folio, none))}
+        if total is not None:
+            facts["total"] = ((int(total), currency), self._money(int(total), currency))
+        if payments:
+            facts["monto"] = _payments_fact([(int(p[1]), p[2], "") for p in payments], self._money, none)
+            days = sorted(Raw.to_day(p[3]).isoformat() for p in payments)
+            facts["fecha_pago"] = (tuple(days), ", ".join(days))
+        return facts
+
+    def _stored_doc_facts(self, row: tuple[Any, ...]) -> dict[str, _Fact]:
+        """Facts of a document typed by hand with the CFDI's UUID (it keeps a date, not a Fecha)."""
+        _uuid, kind, issue_date, total, currency, rfc = row
+        letter = {"invoice": "I", "credit_note": "E"}.get(kind, kind)
+        day = Raw.to_day(issue_date).isoformat()
+        return {"kind": (letter, letter), "receptor": (rfc, rfc), "date": (day, day),
+                "total": ((int(total), currency), self._money(int(total), currency))}
+
+    def _differences(self, before: dict[str, _Fact], now: dict[str, _Fact], key: str) -> str:
+        """``"total $1,160.00 MXN stored, $1,200.00 MXN in the file; ..."`` ('' when nothing differs)."""
+        parts = []
+        for name in _FACT_FIELDS:
+            if name in before and name in now and before[name][0] != now[name][0]:
+                parts.append(self._t(key, field=self._t(f"cfdi.f.{name}"), stored=before[name][1],
+                                     file=now[name][1]))
+        return "; ".join(parts)
+
+    def _differs_stored(self, entry: _Entry, stored: dict[str, _Fact]) -> str:
+        c = entry.cfdi
+        diffs = self._differences(stored, _file_facts(c, self._money, self._t("cfdi.f.none")), "cfdi.w.diff_stored")
+        return self._t("cfdi.w.dup_differs", uuid=c.uuid or entry.key, diffs=diffs) if diffs else ""
+
+    def _differs_in_run(self, key: str, first_path: str, c: Cfdi) -> str:
+        """The second file of this run with ``key`` against the first (read again: only its digest was
+        kept). '' when they agree on every compared fact, or the first cannot be read any more."""
+        first = next((i for i in self._items if i.path == first_path), None)
+        if first is None:
+            return ""
+        try:
+            with Reader(self.max_bytes) as reader:
+                data = reader.read(first)
+                other = parse_cfdi_file(first.file, max_bytes=self.max_bytes) if data is None else parse_cfdi(
+                    data, max_bytes=self.max_bytes)
+        except CfdiError:
+            return ""
+        none = self._t("cfdi.f.none")
+        diffs = self._differences(_file_facts(other, self._money, none), _file_facts(c, self._money, none),
+                                  "cfdi.w.diff_run")
+        return self._t("cfdi.w.dup_differs_run", uuid=c.uuid or key, first=first_path, diffs=diffs) if diffs else ""
 
     def _register(self, raw: Raw, ops: Ops, entry: _Entry, customer_id: int, document_id: int | None) -> None:
         c = entry.cfdi

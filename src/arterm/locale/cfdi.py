@@ -1,7 +1,7 @@
 """Strings of the CFDI import and REP tracking (see locale/__init__.py). Keep ES and EN in step.
 
 Keys start with ``cfdi.`` (import report, warnings ``cfdi.w.*``, rejection reasons ``cfdi.r.*``,
-claim details ``cfdi.d.*``, the import dialog ``cfdi.dialog.*``, the CLI ``cfdi.cli.*``) or
+claim details ``cfdi.d.*``, the fields a duplicate is compared on ``cfdi.f.*``, the import dialog ``cfdi.dialog.*``, the CLI ``cfdi.cli.*``) or
 ``rep.`` for the REP-pending list (``rep.pending`` & co. live in the base catalogs). The parser's
 own rejection reasons are technical English texts (tests/unit/test_cfdi_parser.py).
 """
@@ -23,8 +23,22 @@ ES: dict[str, str] = {
     # -- warnings ---------------------------------------------------------------------------------
     "cfdi.w.kind_ignored": "comprobante de tipo {kind} (traslado o nómina): no es una cuenta por cobrar, se ignora",
     "cfdi.w.unstamped": "comprobante sin timbre importado a petición (--allow-unstamped)",
-    "cfdi.w.already_imported": "el CFDI {uuid} ya estaba importado",
-    "cfdi.w.already_in_ledger": "ya existe un documento con el UUID {uuid}",
+    "cfdi.w.dup_differs": "el UUID {uuid} ya está en la cartera, pero este archivo no coincide con lo guardado "
+                          "({diffs}): no se importa",
+    "cfdi.w.dup_differs_run": "el UUID {uuid} también viene en {first}, pero este archivo no coincide con aquel "
+                              "({diffs}): no se importa",
+    "cfdi.w.diff_stored": "{field} {stored} en lo guardado, {file} en el archivo",
+    "cfdi.w.diff_run": "{field} {stored} en aquel, {file} en este",
+    "cfdi.f.kind": "TipoDeComprobante",
+    "cfdi.f.total": "total",
+    "cfdi.f.monto": "monto del pago",
+    "cfdi.f.receptor": "RFC del receptor",
+    "cfdi.f.fecha": "Fecha",
+    "cfdi.f.date": "fecha de emisión",
+    "cfdi.f.fecha_pago": "FechaPago",
+    "cfdi.f.folio": "serie/folio",
+    "cfdi.f.emisor": "RFC del emisor",
+    "cfdi.f.none": "(vacío)",
     "cfdi.w.mxn_rate": "TipoCambio {rate} en pesos: se registra 1",
     "cfdi.w.rfc_check": "RFC {rfc}: el dígito verificador debería ser {expected}; se registra como viene en el CFDI",
     "cfdi.w.bad_regime": "régimen fiscal {value} fuera del catálogo del SAT: se deja en blanco",
@@ -133,8 +147,21 @@ EN: dict[str, str] = {
     # -- warnings ---------------------------------------------------------------------------------
     "cfdi.w.kind_ignored": "CFDI of type {kind} (traslado or nómina): not a receivable, ignored",
     "cfdi.w.unstamped": "unstamped CFDI imported on request (--allow-unstamped)",
-    "cfdi.w.already_imported": "CFDI {uuid} was already imported",
-    "cfdi.w.already_in_ledger": "a document with UUID {uuid} already exists",
+    "cfdi.w.dup_differs": "UUID {uuid} is already in the ledger, but this file differs from what is stored "
+                          "({diffs}): not imported",
+    "cfdi.w.dup_differs_run": "UUID {uuid} is also in {first}, but this file differs from it ({diffs}): not imported",
+    "cfdi.w.diff_stored": "{field} {stored} stored, {file} in the file",
+    "cfdi.w.diff_run": "{field} {stored} there, {file} in this file",
+    "cfdi.f.kind": "TipoDeComprobante",
+    "cfdi.f.total": "total",
+    "cfdi.f.monto": "payment amount",
+    "cfdi.f.receptor": "receptor RFC",
+    "cfdi.f.fecha": "Fecha",
+    "cfdi.f.date": "issue date",
+    "cfdi.f.fecha_pago": "FechaPago",
+    "cfdi.f.folio": "series/folio",
+    "cfdi.f.emisor": "issuer RFC",
+    "cfdi.f.none": "(blank)",
     "cfdi.w.mxn_rate": "TipoCambio {rate} on pesos: recorded as 1",
     "cfdi.w.rfc_check": "RFC {rfc}: the check character should be {expected}; recorded as the CFDI states it",
     "cfdi.w.bad_regime": "tax regime {value} is not in the SAT catalog: left blank",
