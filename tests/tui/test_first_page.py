@@ -55,6 +55,28 @@ def test_the_child_neither_creates_nor_upgrades_a_database(tmp_path: Path) -> No
     assert not missing.exists()
 
 
+@pytest.mark.parametrize("revision", ["0099", "0007"])
+def test_the_child_reads_only_a_database_at_this_arterms_schema(tmp_path: Path, revision: str) -> None:
+    """A newer schema: the app refuses to open it, so its rows must not be on screen either
+    (they were, under the app's error). An older one: the app upgrades it first, and the rows
+    are read after that."""
+    import sqlalchemy as sa
+
+    from arterm.db.migrate import SchemaError
+
+    url = f"sqlite:///{tmp_path / 'other.db'}"
+    db = Database(url)
+    try:
+        generate_demo(db, customers=5, seed=3, today=TODAY, current_operator="tester", invoices_per_customer=(0, 1))
+        assert read_first_page(url, "tester", TODAY)[1] == 5
+        with db.write() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+    finally:
+        db.dispose()
+    with pytest.raises(SchemaError):
+        read_first_page(url, "tester", TODAY)
+
+
 APP = """
     import asyncio, json, sys
     from datetime import date

@@ -165,12 +165,19 @@ def read_first_page(url: str, operator: str, as_of: date) -> tuple:
     load will read, with the key it will ask it under (``CustomerRows.first_page_key``).
 
     The same provider code as the screen's, so the count (or its estimate) and the rows are what
-    the screen would have read itself. Only reads: the database is neither created nor upgraded.
+    the screen would have read itself. Only reads: the database is neither created nor upgraded,
+    and only one at the schema this arterm writes is read: an older one is upgraded by the app
+    first (its rows may change), a newer one the app refuses to open (then it shows no rows).
     """
     from ..db.engine import open_database
+    from ..db.migrate import HEAD_REVISION, SchemaError, current_revision
 
     database = open_database(url, upgrade=False, create=False)
     try:
+        with database.read() as conn:
+            found = current_revision(conn)
+        if found != HEAD_REVISION:
+            raise SchemaError(f"database schema {found!r}, not {HEAD_REVISION!r}: the app opens it itself")
         provider = CustomerRows(lambda: database, CustomerQuery(), operator, as_of)
         rows = provider.fetch_rows(0, PAGE_SIZE) if provider.count() else []
         return (replace(provider, url=url).first_page_key(), provider.exact, provider.estimated, rows)
