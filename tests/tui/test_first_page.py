@@ -77,6 +77,40 @@ def test_the_child_reads_only_a_database_at_this_arterms_schema(tmp_path: Path, 
         read_first_page(url, "tester", TODAY)
 
 
+def test_a_refresh_never_shows_what_the_child_read_before_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ctrl+r reads the database again: a page read ahead and not fetched (none to fetch: the
+    child counted no customers) is not the refreshed page, nor is a page the child hands over
+    while that refresh is already under way."""
+    from arterm import prefetch
+
+    url = f"sqlite:///{tmp_path / 'refresh.db'}"
+    db = Database(url)
+    try:
+        empty = read_first_page(url, "tester", TODAY)
+        assert empty[1:] == (0, None, [])
+        screen = CustomerRows(lambda: db, CustomerQuery(), "tester", TODAY, url=url)
+        monkeypatch.setattr(prefetch, "take", lambda target, timeout: empty)
+        assert screen.count() == 0  # the table fetches no row for that count
+        generate_demo(db, customers=7, seed=3, today=TODAY, current_operator="tester", invoices_per_customer=(0, 1))
+        screen.forget_count()  # ctrl+r
+        monkeypatch.setattr(prefetch, "take", lambda target, timeout: None)  # taken already
+        assert screen.count() == 7 and len(screen.fetch_rows(0, 40)) == 7
+
+        # The first load still waits for the child when ctrl+r starts another load.
+        later = CustomerRows(lambda: db, CustomerQuery(), "tester", TODAY, url=url)
+
+        def take_during_refresh(target: str, timeout: float) -> tuple:
+            later.forget_count()
+            return empty
+
+        monkeypatch.setattr(prefetch, "take", take_during_refresh)
+        later.count()  # the superseded load
+        monkeypatch.setattr(prefetch, "take", lambda target, timeout: None)
+        assert later.count() == 7 and len(later.fetch_rows(0, 40)) == 7  # the refresh's load
+    finally:
+        db.dispose()
+
+
 APP = """
     import asyncio, json, sys
     from datetime import date

@@ -73,6 +73,8 @@ class CustomerRows:
     """The database's URL, set by the screen: with it, the first count and page may come from the
     child ``cli.open_app`` forked to read them ahead (``read_first_page``)."""
     _first: list[CustomerRow] | None = field(default=None, repr=False)
+    _forgotten: int = field(default=0, repr=False)
+    """``forget_count()`` calls so far: a page read ahead is for the load that asked for it."""
 
     @property
     def _assigned(self) -> str | None:
@@ -90,8 +92,11 @@ class CustomerRows:
     def _take_first_page(self) -> None:
         from .. import prefetch
 
+        forgotten = self._forgotten
         got = prefetch.take(f"{__name__}:{read_first_page.__name__}", FIRST_PAGE_WAIT)
-        if got is not None and got[0] == self.first_page_key():
+        # A refresh (ctrl+r) while the child was awaited: its load reads the database itself, and
+        # what the child read before it must not end up in that load's count or rows.
+        if got is not None and got[0] == self.first_page_key() and forgotten == self._forgotten:
             _key, self.exact, self.estimated, self._first = got
 
     def count(self) -> int:
@@ -113,9 +118,12 @@ class CustomerRows:
         return self.count_exactly()
 
     def forget_count(self) -> None:
-        """The data may have changed (a refresh): count again next time."""
+        """The data may have changed (a refresh): count again next time, and read the rows too
+        (a page read ahead that no fetch took, as when it counted none, is stale now)."""
+        self._forgotten += 1
         self.exact = None
         self.estimated = None
+        self._first = None
 
     def count_exactly(self) -> int:
         from ..queries.customers import count_customers
