@@ -404,3 +404,38 @@ async def test_a_widget_conflict_is_reported_in_spanish(db: Database) -> None:
         await settle(pilot)
         assert messages(app) == ['customers.new = "ctrl+a": mientras SearchBox #customers-search tiene el foco, '
                                  'esa tecla es suya (home) y customers.new no se ejecuta. Elige otra tecla.']
+
+
+def test_the_first_caller_of_database_waits_no_longer_than_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database is opened when a worker first asks for it; with a server that does not answer,
+    that worker too gives up after ``timeout`` with the app's message (it waited for ever: the
+    customers screen said "searching" and never that the database was still being opened); the
+    database the open brings later is used from then on."""
+    import threading
+
+    from arterm.db import engine
+
+    answer = threading.Event()
+    opened = object()
+
+    def open_database(url: str) -> object:
+        answer.wait(10)
+        return opened
+
+    monkeypatch.setattr(engine, "open_database", open_database)
+    app = ArtermApp(settings=Settings(ui=UiSettings(language="es")), url="sqlite:///hung.db", operator="tester")
+    outcome: list[object] = []
+
+    def first_load() -> None:
+        try:
+            outcome.append(app.database(timeout=0.3))
+        except RuntimeError as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=first_load)
+    worker.start()
+    worker.join(3)
+    assert not worker.is_alive()
+    assert [str(e) for e in outcome] == [app.tr("ui.database_opening")]
+    answer.set()
+    assert app.database(timeout=3) is opened

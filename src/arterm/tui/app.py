@@ -193,14 +193,19 @@ class ArtermApp(App[None]):
 
     @work(thread=True, exclusive=True, group="open-database", exit_on_error=False)
     def _open_database(self) -> None:
-        self._open_once()
+        if self._claim_opening():
+            self._open_now()
 
-    def _open_once(self) -> None:
-        """Open the database in this (worker) thread, unless another thread has started to."""
+    def _claim_opening(self) -> bool:
+        """True for the one caller that is to open the database (no thread has started to)."""
         with self._db_claim:
             if self._db_claimed:
-                return
+                return False
             self._db_claimed = True
+            return True
+
+    def _open_now(self) -> None:
+        """Open the database in this thread (the one that claimed it)."""
         try:
             from ..db.engine import open_database
 
@@ -213,10 +218,14 @@ class ArtermApp(App[None]):
             self._db_ready.set()
 
     def database(self, timeout: float = 60.0) -> Database:
-        """The open database (call from a worker thread: opens it, or waits while another thread
-        does)."""
-        if not self._db_ready.is_set():
-            self._open_once()
+        """The open database (call from a worker thread: waits while it is being opened, and has it
+        opened if nobody has asked yet).
+
+        Opened in a thread of its own, never in the caller's: the first caller waits at most
+        ``timeout`` too (a server that does not answer left the first load "searching" for ever,
+        instead of saying so after a minute)."""
+        if not self._db_ready.is_set() and self._claim_opening():
+            threading.Thread(target=self._open_now, name="arterm-open-database").start()
         if not self._db_ready.wait(timeout):
             raise RuntimeError(self.tr("ui.database_opening"))
         if self._db is None:
