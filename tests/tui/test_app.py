@@ -439,3 +439,36 @@ def test_the_first_caller_of_database_waits_no_longer_than_the_others(monkeypatc
     assert [str(e) for e in outcome] == [app.tr("ui.database_opening")]
     answer.set()
     assert app.database(timeout=3) is opened
+
+
+async def test_a_start_across_midnight_keeps_each_days_frame_with_its_own_date(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The screen painted the 28th; the frame is taken after midnight: it is the 28th's frame (and
+    the 29th's is that one with the 29th's date), not the 29th's showing the 28th all day."""
+    import datetime as dt
+
+    from arterm import launch
+    from arterm.tui import first_frame
+
+    painted = dt.date.today()
+    after_midnight = painted + dt.timedelta(days=1)
+
+    class Tomorrow(dt.date):
+        @classmethod
+        def today(cls) -> dt.date:
+            return after_midnight
+
+    days = [(painted + dt.timedelta(days=n)).isoformat() for n in range(4)]
+    saved: dict[str, str] = {}
+    monkeypatch.setattr(first_frame, "days_to_keep", lambda screen: days)
+    monkeypatch.setattr(first_frame, "date", Tomorrow)  # the clock keep() reads
+    monkeypatch.setattr(first_frame, "depends_on", lambda: [])
+    monkeypatch.setattr(launch, "save_first_frame",
+                        lambda frame, size, files, day=None: saved.__setitem__(day, frame))
+    app = ArtermApp(settings=Settings(ui=UiSettings(language="es")), url=str(db.url), operator="tester", database=db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+    assert sorted(saved) == days
+    for day, frame in saved.items():
+        assert f"tester · Al {dt.date.fromisoformat(day):%d/%m/%Y}" in frame

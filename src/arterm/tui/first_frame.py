@@ -71,15 +71,18 @@ def days_to_keep(screen: Screen) -> list[str]:
     return launch.first_frame_days((screen.app.size.width, screen.app.size.height), DAYS_AHEAD)
 
 
-def keep(screen: Screen, days: list[str], dated: Callable[[date], str] | None = None) -> None:
+def keep(screen: Screen, days: list[str], dated: Callable[[date], str] | None = None,
+         shown: date | None = None) -> None:
     """Keep ``screen``'s current frame for the next starts on ``days`` (ISO dates; see
     ``days_to_keep``). Call it before the first rows are in: the picture has no data.
 
-    ``dated``: the text of the screen's date line for a given day, when the frame shows today's
-    date (``dated_frames``); without it, only today's frame is kept."""
+    ``dated``: the text of the screen's date line for a given day, when the frame shows a date
+    (``dated_frames``); without it, only today's frame is kept. ``shown``: the day the frame
+    shows (default today); a frame is kept only for that day or, with ``dated``, the days after
+    it (a start across midnight painted yesterday's date: not today's frame)."""
     if not days:
         return
-    today = date.today()
+    today = shown or date.today()
     try:  # Textual internals (the compositor): a cache is never worth a failed start
         text = frame_text(screen)
         frames = dated_frames(text, today, dated) if dated is not None else {today: text}

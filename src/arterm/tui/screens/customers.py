@@ -159,6 +159,7 @@ class CustomersScreen(BaseScreen):
         self._table_width = 0
         self._table: CustomerTable  # built in compose (its widths depend on the terminal's)
         self._started = False
+        self._context_day: date | None = None
         self.queries_run = 0
         """Providers handed to the table so far (tests check the debounce with it)."""
         self.loaded_at = 0.0
@@ -217,8 +218,7 @@ class CustomersScreen(BaseScreen):
             if not self.queries_run and not self.search.value and self.app.screen is self:
                 from ..first_frame import keep
 
-                app: Any = self.app
-                keep(self, days, self._context_text if app.today() == date.today() else None)
+                keep(self, days, self._context_text, self._context_day)
         finally:
             if not self.queries_run:
                 self._run_query()
@@ -259,7 +259,8 @@ class CustomersScreen(BaseScreen):
     # ------------------------------------------------------------------------------ texts
     def _show_context(self) -> None:
         app: Any = self.app
-        self.query_one("#customers-context", Static).update(self._context_text(app.today()))
+        self._context_day = app.today()  # what the frame kept for the next starts shows
+        self.query_one("#customers-context", Static).update(self._context_text(self._context_day))
 
     def _context_text(self, day: date) -> str:
         app: Any = self.app
