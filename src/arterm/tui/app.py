@@ -141,7 +141,7 @@ class ArtermApp(App[None]):
         if self.settings.ui.keymap:
             self.apply_keymap(self.settings.ui.keymap)
             self._check_keymap(dict(self.settings.ui.keymap))
-        # The database is opened by the first worker that needs it (``database()``), or once the
+        # The database is opened for the first worker that needs it (``database()``), or once the
         # customers screen shows its first rows (``customers_shown``): when those were read ahead by
         # a child process (providers.read_first_page), importing SQLAlchemy here would only compete
         # with Textual for the interpreter until the first frame (~80 ms of it, bench/README-tui.md).
@@ -191,21 +191,17 @@ class ArtermApp(App[None]):
         kept = self._installed_screens.get(KEPT_PROFILE)
         return bool(getattr(kept, "show_pending", False))
 
-    @work(thread=True, exclusive=True, group="open-database", exit_on_error=False)
     def _open_database(self) -> None:
-        if self._claim_opening():
-            self._open_now()
-
-    def _claim_opening(self) -> bool:
-        """True for the one caller that is to open the database (no thread has started to)."""
+        """Open the database in a thread of its own, unless one has been started already (from
+        any thread: the first worker that needs it, or ``customers_shown``)."""
         with self._db_claim:
             if self._db_claimed:
-                return False
+                return
             self._db_claimed = True
-            return True
+        threading.Thread(target=self._open_now, name="arterm-open-database").start()
 
     def _open_now(self) -> None:
-        """Open the database in this thread (the one that claimed it)."""
+        """Open the database in this thread (``_open_database``'s)."""
         try:
             from ..db.engine import open_database
 
@@ -224,8 +220,8 @@ class ArtermApp(App[None]):
         Opened in a thread of its own, never in the caller's: the first caller waits at most
         ``timeout`` too (a server that does not answer left the first load "searching" for ever,
         instead of saying so after a minute)."""
-        if not self._db_ready.is_set() and self._claim_opening():
-            threading.Thread(target=self._open_now, name="arterm-open-database").start()
+        if not self._db_ready.is_set():
+            self._open_database()
         if not self._db_ready.wait(timeout):
             raise RuntimeError(self.tr("ui.database_opening"))
         if self._db is None:
