@@ -27,6 +27,10 @@ class DatabaseError(RuntimeError):
     """The database cannot be opened or is of an unknown (newer) schema."""
 
 
+PG_CONNECT_TIMEOUT = 10
+"""Seconds to wait for a PostgreSQL server to accept a connection (libpq's ``connect_timeout``)."""
+
+
 def normalize_url(url: str) -> str:
     """Accept ``postgres://``/``postgresql://`` and pick psycopg 3; keep SQLite URLs as they are."""
     if url.startswith("postgres://"):
@@ -91,8 +95,14 @@ class Database:
             self.read_engine = _sqlite_engine(self.url, immediate=False)
         elif self.dialect == "postgresql":
             kwargs: dict = {"pool_pre_ping": True}
+            # A server that does not answer (a host that drops packets, a stuck proxy) is an error
+            # after a while, not a command or a screen that waits for ever. A connect_timeout in
+            # the URL wins.
+            connect_args: dict = {} if "connect_timeout" in parsed.query else {"connect_timeout": PG_CONNECT_TIMEOUT}
             if schema:
-                kwargs["connect_args"] = {"options": f"-csearch_path={schema},public"}
+                connect_args["options"] = f"-csearch_path={schema},public"
+            if connect_args:
+                kwargs["connect_args"] = connect_args
             self.write_engine = sa.create_engine(self.url, **kwargs)
             self.read_engine = self.write_engine
         else:
