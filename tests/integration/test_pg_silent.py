@@ -66,3 +66,19 @@ def test_the_command_line_says_so_and_fails(silent_port: int) -> None:
     assert done.returncode != 0
     assert "cannot open database" in done.stderr and "timeout" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="pseudo-terminals as on Linux")
+def test_quitting_the_app_while_it_waits_for_the_server_leaves_quietly(silent_port: int, tmp_path) -> None:
+    """The opening fails after the operator quit: nobody is left to tell, and nothing is printed
+    (it was a traceback of ``call_from_thread`` on an app no longer running)."""
+    from test_first_frame import Run
+
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "USER": "tester", "LANG": "es_MX.UTF-8",
+           "TERM": "xterm-256color", "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "XDG_CONFIG_HOME": str(tmp_path / "cfg"), "ARTERM_DATA_DIR": str(tmp_path / "data"),
+           "ARTERM_DATABASE_URL": f"postgresql://u:pw@127.0.0.1:{silent_port}/x?connect_timeout=3"}
+    run = Run(env)
+    run.read_until(lambda r: "Clientes" in r.plain())
+    assert run.quit() == 0  # waits for the process: it ends once the opening has given up
+    assert "Traceback" not in run.plain() and "RuntimeError" not in run.plain()

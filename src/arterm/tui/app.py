@@ -157,9 +157,10 @@ class ArtermApp(App[None]):
         super().notify(clean(message), title=clean(title), severity=severity, timeout=timeout, markup=False)
 
     def customers_shown(self) -> None:
-        """The customers screen has shown its first rows: now the catch-up billing check may run.
+        """The customers screen has shown its first rows: now the database is opened, if they came
+        from the child that read them ahead, and the catch-up billing check may run.
 
-        Not before: it walks every contract's schedule in Python (~0.7 s of CPU with 8,000
+        Not before: the check walks every contract's schedule in Python (~0.7 s of CPU with 8,000
         contracts), and at start it competed for the interpreter with the imports and the first
         page of customers.
         """
@@ -208,8 +209,11 @@ class ArtermApp(App[None]):
             self._db = open_database(self.url)
         except Exception as exc:  # noqa: BLE001 - shown to the operator, the app keeps running
             self._db_error = describe_error(exc)
-            self.call_from_thread(self.notify, self._db_error, title=self.tr("ui.database_error"),
-                                  severity="error", timeout=30)
+            try:
+                self.call_from_thread(self.notify, self._db_error, title=self.tr("ui.database_error"),
+                                      severity="error", timeout=30)
+            except RuntimeError:
+                pass  # the operator quit while it was opening: nobody left to tell
         finally:
             self._db_ready.set()
 
