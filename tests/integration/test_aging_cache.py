@@ -20,7 +20,7 @@ from arterm import ledger as L
 from arterm.db import tables
 from arterm.db.engine import Database
 from arterm.domain.aging import bucket_keys
-from arterm.queries.balances import AgingRefresh, aging_totals, save_aging
+from arterm.queries.balances import AgingRefresh, aging_totals, pack_sums, save_aging, unpack_sums
 from arterm.queries.integrity import check_ledger
 
 TODAY = date.today()
@@ -73,11 +73,18 @@ def test_a_report_fills_the_cache_and_the_next_one_reads_it(db: Database) -> Non
     # The stored row is what the second report read: alter it and the report follows it; the
     # reconciliation check is what catches such a row.
     with db.write() as w:
-        w.execute(B.update().where(B.c.customer_id == cid).values(aging_b5=1))
+        w.execute(B.update().where(B.c.customer_id == cid).values(aging_sums=pack_sums((10000, 20000, 30000, 40000, 50000, 1))))
     with db.read() as s:
         assert named(aging_totals(s, as_of=TODAY))[(cid, "MXN")][0]["120+"] == 1
         assert check_ledger(s) == [(f"customer {cid} MXN: cached aging [10000, 20000, 30000, 40000, 50000, 1] "
                                     "but documents say [10000, 20000, 30000, 40000, 50000, 60000]")]
+    # A row of the wrong size is not read: the report computes it again, and the check names it.
+    with db.write() as w:
+        w.execute(B.update().where(B.c.customer_id == cid).values(aging_sums=pack_sums((1, 2, 3, 4, 5))))
+    third, again = aging(db)
+    assert third == first and [r[:2] for r in again] == [(cid, "MXN")]
+    with db.read() as s:
+        assert check_ledger(s) == [f"customer {cid} MXN: cached aging of 40 bytes for bucket limits '30,60,90,120'"]
 
 
 def test_every_change_to_the_open_documents_makes_the_row_stale(db: Database) -> None:
@@ -151,8 +158,16 @@ def test_other_bucket_limits_and_past_dates_do_not_use_the_row(db: Database) -> 
     got, refreshed = aging(db, limits=(15, 45))
     assert len(refreshed) == 1 and got[(cid, "MXN")][0] == {"current": 10000, "1-15": 20000, "16-45": 30000,
                                                              "45+": 150000}
-    many = (10, 20, 30, 40, 50, 60, 70)  # more buckets than the cache keeps: computed in SQL
+    many = (10, 20, 30, 40, 50, 60, 70)  # any number of buckets is cached
     got, refreshed = aging(db, limits=many)
+    assert len(refreshed) == 1 and sum(got[(cid, "MXN")][0].values()) == 210000
+    with db.write() as w:
+        assert save_aging(w, refreshed) == 1
+    assert aging(db, limits=many) == (got, [])
+    with db.read() as s:
+        assert check_ledger(s) == []
+    longest = tuple(range(10, 200, 10))  # a key longer than the column: computed in SQL, not cached
+    got, refreshed = aging(db, limits=longest)
     assert refreshed == [] and sum(got[(cid, "MXN")][0].values()) == 210000
     with db.read() as s:  # last month: rebuilt from the history, cache or not
         past = named(aging_totals(s, as_of=TODAY - timedelta(days=30)))
@@ -262,3 +277,10 @@ def test_the_reconciliation_check_catches_a_cached_row_that_would_last_too_long(
         w.execute(B.update().where(B.c.customer_id == cid).values(aging_limits=""))
     with db.read() as s:
         assert check_ledger(s) == [f"customer {cid} MXN: cached aging with bucket limits ''"]
+
+
+def test_packed_sums_round_trip_and_refuse_partial_bytes() -> None:
+    sums = (0, 1, -1, 2**63 - 1, 123456789012)
+    assert unpack_sums(pack_sums(sums)) == sums and len(pack_sums(sums)) == 40
+    with pytest.raises(ValueError, match="not whole 8-byte sums"):
+        unpack_sums(b"\0" * 12)

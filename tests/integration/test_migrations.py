@@ -85,3 +85,36 @@ def test_head_revision_constant_matches_alembic() -> None:
     script = ScriptDirectory.from_config(cfg)
     assert script.get_current_head() == migrate.HEAD_REVISION
     assert tuple(sorted(r.revision for r in script.walk_revisions())) == migrate.KNOWN_REVISIONS
+
+
+def test_upgrade_to_packed_aging_sums_drops_the_cached_rows_and_keeps_the_balances(any_db_url: str) -> None:
+    """0009: the eight bucket columns become one packed column; the rows cached by 0008 are
+    forgotten (computed again by the next report), the balances themselves are kept."""
+    from datetime import date
+
+    from arterm.queries.balances import aging_totals, save_aging, unpack_sums
+
+    engine = sa.create_engine(normalize_url(any_db_url))
+    migrate.upgrade(engine, "0008")
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO customer (id, identifier, name, rfc, rfc_check_ok, tax_regime, uso_cfdi, street, ext_number, "
+            "int_number, colonia, municipio, state, postal_code, country, phone, emails, language, payment_terms_days, "
+            "currency, search_text, created_at, updated_at, version) VALUES (7, 'OLD-7', 'Anticipos', 'XAXX010101000', "
+            "true, '', '', '', '', '', '', '', '', '', 'MEX', '', '', 'es', 30, 'MXN', 'anticipos | old-7', "
+            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+        conn.execute(sa.text(
+            "INSERT INTO customer_balance (customer_id, currency, open_cents, credit_cents, rev, aging_rev, aging_as_of, "
+            "aging_limits, aging_b0) VALUES (7, 'MXN', 0, 4200, 3, 3, '2026-11-01', '30,60,90,120', 99)"))
+    engine.dispose()
+    db = Database(any_db_url)
+    with db.read() as s:
+        row = s.execute(sa.text("SELECT open_cents, credit_cents, rev, aging_rev, aging_sums FROM customer_balance")).one()
+        assert tuple(row) == (0, 4200, 3, None, None)
+        assert aging_totals(s, as_of=date(2026, 11, 29)) == {(7, "MXN"): ((0,) * 6, 4200)}
+    with db.write() as w:
+        assert save_aging(w, [(7, "MXN", 3, date(2026, 11, 29), None, "30,60", (1, 2, 3, 4))]) == 1
+    with db.read() as s:
+        packed = s.execute(sa.text("SELECT aging_sums FROM customer_balance")).scalar_one()
+        assert unpack_sums(bytes(packed)) == (1, 2, 3, 4)
+    db.dispose()

@@ -32,6 +32,8 @@ def _type(col: sa.Column) -> str:
         return "sa.BigInteger()"
     if name == "Integer":
         return "sa.Integer()"
+    if name == "LargeBinary":
+        return "sa.LargeBinary()"
     raise TypeError(f"{col.table.name}.{col.name}: no Core mapping for {name}")
 
 

@@ -120,14 +120,7 @@ customer_balance = sa.Table(
     sa.Column('aging_as_of', sa.Date(), nullable=True),
     sa.Column('aging_until', sa.Date(), nullable=True),
     sa.Column('aging_limits', sa.String(60), default='', nullable=False),
-    sa.Column('aging_b0', sa.BigInteger(), default=0, nullable=False),
-    sa.Column('aging_b1', sa.BigInteger(), default=0, nullable=False),
-    sa.Column('aging_b2', sa.BigInteger(), default=0, nullable=False),
-    sa.Column('aging_b3', sa.BigInteger(), default=0, nullable=False),
-    sa.Column('aging_b4', sa.BigInteger(), default=0, nullable=False),
-    sa.Column('aging_b5', sa.BigInteger(), default=0, nullable=False),
-    sa.Column('aging_b6', sa.BigInteger(), default=0, nullable=False),
-    sa.Column('aging_b7', sa.BigInteger(), default=0, nullable=False),
+    sa.Column('aging_sums', sa.LargeBinary(), nullable=True),
 )
 
 mail_outbox = sa.Table(

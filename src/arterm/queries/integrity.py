@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ._tables import ACTIVE_PAYMENT, RECEIVABLE_KINDS, T_ALLOC, T_BALANCE, T_DOC, T_PAY
-from .balances import aging_totals
+from .balances import aging_totals, unpack_sums
 
 
 def check_ledger(session: Connection, *, today: date | None = None) -> list[str]:
@@ -81,8 +81,7 @@ def check_aging_cache(session: Connection, *, today: date | None = None) -> list
     day = today or date.today()
     b = T_BALANCE.c
     cached = session.execute(
-        sa.select(b.customer_id, b.currency, b.aging_as_of, b.aging_until, b.aging_limits,
-                  *[b[f"aging_b{i}"] for i in range(8)])
+        sa.select(b.customer_id, b.currency, b.aging_as_of, b.aging_until, b.aging_limits, b.aging_sums)
         .where(b.aging_rev == b.rev, sa.or_(b.aging_until.is_(None), b.aging_until > day))).all()
     problems: list[str] = []
     checks: dict[tuple[tuple[int, ...], date], list] = {}
@@ -92,6 +91,10 @@ def check_aging_cache(session: Connection, *, today: date | None = None) -> list
             limits = tuple(int(x) for x in lkey.split(","))
         except ValueError:
             problems.append(f"customer {cust} {cur}: cached aging with bucket limits {lkey!r}")
+            continue
+        packed = bytes(row[5] or b"")
+        if len(packed) != 8 * (len(limits) + 2):
+            problems.append(f"customer {cust} {cur}: cached aging of {len(packed)} bytes for bucket limits {lkey!r}")
             continue
         first = max(as_of, day)
         for when in {first, until - timedelta(days=1)} if until is not None else {first}:
@@ -103,9 +106,9 @@ def check_aging_cache(session: Connection, *, today: date | None = None) -> list
             truth.update(aging_totals(session, as_of=when, limits=limits, customer_ids=ids[i:i + 2_000], today=when,
                                       use_cache=False))
         for row in rows:
-            cust, cur, as_of, stored = row[0], row[1], row[2], list(row[5:])
+            cust, cur, as_of, stored = row[0], row[1], row[2], list(unpack_sums(bytes(row[5])))
             want = list(truth.get((cust, cur), ((0,) * (len(limits) + 2), 0))[0])
-            if stored[:len(want)] != want or any(stored[len(want):]):
-                problems.append(f"customer {cust} {cur}: cached aging {stored[:len(want)]} but documents say {want}"
+            if stored != want:
+                problems.append(f"customer {cust} {cur}: cached aging {stored} but documents say {want}"
                                 + ("" if when == max(as_of, day) else f" on {when.isoformat()}"))
     return problems
