@@ -127,7 +127,8 @@ def aging_cache_states(url: str) -> list[tuple[str, str]]:
 
     stmt = cache_statement(today, DEFAULT_BUCKETS)
     sub = stmt.subquery()  # the same scan, every column used, one row out
-    inside = sa.select(sa.func.count(), *[sa.func.max(c) for c in sub.c]).select_from(sub)
+    inside = sa.select(sa.func.count(), *[sa.func.max(sa.func.length(c) if i == 3 else c)  # no max(bytea)
+                                          for i, c in enumerate(sub.c)]).select_from(sub)
 
     out.append(("warm cache: its SQL alone (execute + fetch 104k rows)", statement_ms(stmt)))
     out.append(("warm cache: its SQL inside the database (rows counted, not fetched)", statement_ms(inside)))
