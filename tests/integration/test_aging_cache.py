@@ -20,7 +20,17 @@ from arterm import ledger as L
 from arterm.db import tables
 from arterm.db.engine import Database
 from arterm.domain.aging import bucket_keys
-from arterm.queries.balances import AgingRefresh, aging_totals, pack_sums, save_aging, unpack_sums
+from arterm.queries.balances import (
+    AgingRefresh,
+    age_packed_documents,
+    aging_totals,
+    is_packed_documents,
+    pack_documents,
+    pack_sums,
+    save_aging,
+    unpack_documents,
+    unpack_sums,
+)
 from arterm.queries.integrity import check_ledger
 
 TODAY = date.today()
@@ -284,3 +294,75 @@ def test_packed_sums_round_trip_and_refuse_partial_bytes() -> None:
     assert unpack_sums(pack_sums(sums)) == sums and len(pack_sums(sums)) == 40
     with pytest.raises(ValueError, match="not whole 8-byte sums"):
         unpack_sums(b"\0" * 12)
+
+
+def test_later_dates_and_other_limits_come_from_the_cached_documents(db: Database) -> None:
+    """A row cached at its customer's revision keeps its open documents: the aging for any later
+    day, or for other bucket limits, is computed from the row, without reading the documents,
+    and equals the aging computed from the documents in SQL (``aging`` checks every answer)."""
+    cid = book(db)
+    later = customer(db, name="Posfechado SA", rfc="KIJ0906199R1", payment_terms_days=15)
+    invoice(db, later, "70.00", issue=TODAY + timedelta(days=3))  # not owed for three more days
+    invoice(db, later, "30.00", issue=TODAY - timedelta(days=20))
+    assert warm_aging(db) == 2
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    for days in (0, 1, 3, 4, 16, 31, 46, 200, 5000):
+        for limits in ((30, 60, 90, 120), (15, 45), (7,), tuple(range(10, 130, 10))):
+            as_of = TODAY + timedelta(days=days)
+            refreshed: list[AgingRefresh] = []
+            with db.read() as s:
+                sa.event.listen(s, "before_cursor_execute", seen)
+                try:
+                    got = aging_totals(s, as_of=as_of, limits=limits, refreshed=refreshed)
+                finally:
+                    sa.event.remove(s, "before_cursor_execute", seen)
+                assert got == aging_totals(s, as_of=as_of, limits=limits, use_cache=False)
+            assert {r[:2] for r in refreshed} <= {(cid, "MXN"), (later, "MXN")}
+    queries = [s for s in statements if s != "BEGIN"]  # SQLite: the read transaction (engine.py)
+    assert queries and all("customer_balance" in s and "document" not in s for s in queries)
+    with db.read() as s:
+        assert check_ledger(s) == []
+
+
+def test_a_change_to_the_documents_is_read_from_the_ledger_not_the_cached_documents(db: Database) -> None:
+    cid = book(db)
+    warm_aging(db)
+    pay(db, cid, "250.00", allocations="oldest")  # the row's revision moves on: its documents are old
+    got, refreshed = aging(db, TODAY + timedelta(days=10))
+    assert [r[:2] for r in refreshed] == [(cid, "MXN")]
+    assert sum(got[(cid, "MXN")][0].values()) == 210000 - 25000
+    with db.write() as w:
+        assert save_aging(w, refreshed) == 1
+    with db.read() as s:
+        assert check_ledger(s) == []
+
+
+def test_damaged_cached_documents_are_named_by_the_check_and_not_used(db: Database) -> None:
+    cid = book(db)
+    warm_aging(db)
+    with db.write() as w:  # one document's balance changed behind the ledger's back
+        packed = cache_row(db, cid).aging_docs
+        docs = unpack_documents(bytes(packed))
+        docs[0] = (docs[0][0], docs[0][1], docs[0][2] + 1)
+        w.execute(B.update().where(B.c.customer_id == cid).values(aging_docs=pack_documents(docs)))
+    with db.read() as s:
+        assert [p for p in check_ledger(s) if "cached open documents" in p] != []
+    with db.write() as w:  # not documents at all: computed from the ledger again
+        w.execute(B.update().where(B.c.customer_id == cid).values(aging_docs=b"\x00" * 12))
+    got, refreshed = aging(db, TODAY + timedelta(days=1))
+    assert [r[:2] for r in refreshed] == [(cid, "MXN")]
+    with db.read() as s:
+        assert check_ledger(s) == [f"customer {cid} MXN: cached open documents missing or damaged"]
+
+
+def test_packed_documents_age_like_the_documents() -> None:
+    day = (TODAY - date(1970, 1, 1)).days
+    docs = [(day - 10, day - 5, 100), (day + 2, day + 30, 7), (day - 400, day - 300, 5), (day, day, 1)]
+    sums, until = age_packed_documents(pack_documents(docs), TODAY, (30, 60, 90, 120))
+    assert sums == (1, 100, 0, 0, 0, 5) and until == TODAY + timedelta(days=1)  # today's is overdue tomorrow
+    assert age_packed_documents(pack_documents([]), TODAY, (30,)) == ((0, 0, 0), None)
+    assert is_packed_documents(pack_documents(docs)) and not is_packed_documents(pack_sums((1, 2)))

@@ -113,7 +113,7 @@ def test_upgrade_to_packed_aging_sums_drops_the_cached_rows_and_keeps_the_balanc
         assert tuple(row) == (0, 4200, 3, None, None)
         assert aging_totals(s, as_of=date(2026, 11, 29)) == {(7, "MXN"): ((0,) * 6, 4200)}
     with db.write() as w:
-        assert save_aging(w, [(7, "MXN", 3, date(2026, 11, 29), None, "30,60", (1, 2, 3, 4))]) == 1
+        assert save_aging(w, [(7, "MXN", 3, date(2026, 11, 29), None, "30,60", (1, 2, 3, 4), b"doc1")]) == 1
     with db.read() as s:
         packed = s.execute(sa.text("SELECT aging_sums FROM customer_balance")).scalar_one()
         assert unpack_sums(bytes(packed)) == (1, 2, 3, 4)

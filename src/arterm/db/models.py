@@ -94,6 +94,9 @@ class CustomerBalance(SQLModel, table=True):
     # The bucket sums, in order, as little-endian signed 64-bit integers (``struct`` "<q" each):
     # one column to read instead of one per bucket (the warm report is mostly this fetch).
     aging_sums: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    # The open documents at revision ``aging_rev`` (day owed from, due day, open balance each),
+    # so that a later date, or other bucket limits, need no query of the documents.
+    aging_docs: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
 
 
 class Contract(SQLModel, table=True):

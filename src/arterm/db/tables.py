@@ -121,6 +121,7 @@ customer_balance = sa.Table(
     sa.Column('aging_until', sa.Date(), nullable=True),
     sa.Column('aging_limits', sa.String(60), default='', nullable=False),
     sa.Column('aging_sums', sa.LargeBinary(), nullable=True),
+    sa.Column('aging_docs', sa.LargeBinary(), nullable=True),
 )
 
 mail_outbox = sa.Table(

@@ -7,6 +7,7 @@ cancellations, so last month's aging can be reproduced.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -103,8 +104,9 @@ LIMITS_KEY_MAX = 60
 _CHUNK = 2_000
 _STALE_SCAN = 30_000
 
-AgingRefresh = tuple[int, str, int, date, "date | None", str, tuple[int, ...]]
-"""(customer_id, currency, rev, as_of, until, limits, buckets): one freshly computed cache row."""
+AgingRefresh = tuple[int, str, int, date, "date | None", str, tuple[int, ...], bytes]
+"""(customer_id, currency, rev, as_of, until, limits, buckets, documents): one freshly computed
+cache row; ``documents`` as ``pack_documents`` makes them."""
 
 
 def limits_key(limits: tuple[int, ...]) -> str:
@@ -125,6 +127,61 @@ def unpack_sums(packed: bytes) -> tuple[int, ...]:
     if len(packed) % 8:
         raise ValueError(f"{len(packed)} bytes are not whole 8-byte sums")
     return _sums_format(len(packed) // 8).unpack(packed)
+
+
+_EPOCH = date(1970, 1, 1)
+_DOC = struct.Struct("<iiq")
+"""One open document in ``customer_balance.aging_docs``: day it is owed from (its issue date), due
+day (both in days since 1970-01-01) and open balance in centavos."""
+_DOCS_TAG = b"doc1"
+"""The first bytes of ``aging_docs``: 4 + 16 per document, so never a multiple of 8 bytes long,
+as packed sums always are (one column can return either)."""
+
+
+def pack_documents(docs: Iterable[tuple[int, int, int]]) -> bytes:
+    """(day owed from, due day, open balance) of each open document, for ``aging_docs``."""
+    return _DOCS_TAG + b"".join(_DOC.pack(*doc) for doc in docs)
+
+
+def is_packed_documents(packed: bytes) -> bool:
+    return packed[:4] == _DOCS_TAG and len(packed) % _DOC.size == len(_DOCS_TAG)
+
+
+def unpack_documents(packed: bytes) -> list[tuple[int, int, int]]:
+    return list(_DOC.iter_unpack(memoryview(packed)[len(_DOCS_TAG):]))
+
+
+@functools.lru_cache(maxsize=16)
+def _bucket_ends(limits: tuple[int, ...]) -> tuple[int, ...]:
+    """The last day past due of each bucket but the last (which has no end): 0 for current."""
+    return tuple(bk.hi for bk in aging_buckets(limits) if bk.hi is not None)
+
+
+def age_packed_documents(packed: bytes, as_of: date, limits: tuple[int, ...]) -> tuple[tuple[int, ...], date | None]:
+    """(bucket sums, until) as of ``as_of`` of the documents ``pack_documents`` packed: what
+    ``aging_totals`` computes in SQL from the open documents (``use_cache=False``), and the first
+    day after ``as_of`` on which one of them changes bucket or starts to be owed (None: never)."""
+    his = _bucket_ends(limits)
+    day = (as_of - _EPOCH).days
+    sums = [0] * (len(his) + 1)
+    last = len(his)
+    until: int | None = None
+    for owed_from, due, balance in _DOC.iter_unpack(memoryview(packed)[len(_DOCS_TAG):]):
+        if owed_from > day:  # not owed yet: counts from its issue date
+            change = owed_from
+        else:
+            past = day - due
+            for i, hi in enumerate(his):
+                if past <= hi:
+                    sums[i] += balance
+                    change = due + hi + 1
+                    break
+            else:  # in the last bucket for good
+                sums[last] += balance
+                continue
+        if until is None or change < until:
+            until = change
+    return tuple(sums), None if until is None else _EPOCH + timedelta(days=until)
 
 
 def _bucket_conds(due: sa.ColumnElement, as_of: date, limits: tuple[int, ...]) -> list[sa.ColumnElement]:
@@ -216,9 +273,10 @@ def _fetch(session: Connection, query: sa.Executable, *, plain: bool) -> list:
 
 def cache_statement(as_of: date, limits: tuple[int, ...], chunk: list[int] | None = None) -> sa.Select:
     """Every customer_balance row with something open or credit (or those of the customers in
-    ``chunk``), once each, in one scan: (customer, currency, credit, sums, rev). ``sums``: the
-    packed bucket sums where the cached row is in force (nearly all rows on a warm cache), else
-    NULL; ``rev``: -1 when nothing is open (credit only).
+    ``chunk``), once each, in one scan: (customer, currency, credit, cached, rev). ``cached``: the
+    packed bucket sums where the cached row is in force (nearly all rows on a warm cache); for
+    another date or other limits, the packed documents of the row when it is at its customer's
+    revision; else NULL. ``rev``: -1 when nothing is open (credit only).
 
     One statement, so every row is classified once (two could disagree if a report saved in
     between), and one scan: a statement per currency, or one for the cached rows and one for the
@@ -229,10 +287,13 @@ def cache_statement(as_of: date, limits: tuple[int, ...], chunk: list[int] | Non
     # lookup per row (SQLite picks the index for ``> 0``: 580 ms instead of 380 with the fetch,
     # at 100k rows).
     owes = b.open_cents != 0
-    valid = sa.and_(owes, b.aging_rev == b.rev, b.aging_limits == limits_key(limits), b.aging_as_of <= as_of,
-                    sa.or_(b.aging_until.is_(None), b.aging_until > as_of),
-                    sa.func.length(b.aging_sums) == 8 * n)  # a damaged row is computed again
-    stmt = sa.select(b.customer_id, b.currency, b.credit_cents, sa.case((valid, b.aging_sums)),
+    current = sa.and_(owes, b.aging_rev == b.rev)
+    in_force = sa.and_(b.aging_limits == limits_key(limits), b.aging_as_of <= as_of,
+                       sa.or_(b.aging_until.is_(None), b.aging_until > as_of),
+                       sa.func.length(b.aging_sums) == 8 * n)  # damaged sums are computed again
+    # Cached at this revision: the sums while in force, else the documents (NULL if damaged).
+    cached = sa.case((in_force, b.aging_sums), else_=b.aging_docs)
+    stmt = sa.select(b.customer_id, b.currency, b.credit_cents, sa.case((current, cached)),
                      sa.case((owes, b.rev), else_=-1)).where(sa.or_(owes, b.credit_cents != 0))
     return stmt if chunk is None else stmt.where(b.customer_id.in_(chunk))
 
@@ -242,37 +303,42 @@ def _aging_cached(
     refreshed: list[AgingRefresh] | None,
 ) -> dict[tuple[int, str], tuple[tuple[int, ...], int]]:
     n = len(bucket_keys(limits))
+    size = 8 * n
     zeros = (0,) * n
     nothing = pack_sums(zeros)  # cached, but only post-dated documents open: not listed
     unpack = _sums_format(n).unpack
     lkey = limits_key(limits)
     out: dict[tuple[int, str], tuple[tuple[int, ...], int]] = {}
     stale: dict[tuple[int, str], tuple[int, int]] = {}  # (customer, currency) -> (rev, credit)
+
+    def computed(key: tuple[int, str], rev: int, credit: int, documents: bytes) -> None:
+        bucket_sums, until = age_packed_documents(documents, as_of, limits)
+        if credit or any(bucket_sums):
+            out[key] = (bucket_sums, credit)
+        if refreshed is not None:
+            # ``rev`` was read before the documents: if they changed in between, rev has moved
+            # on and save_aging skips the row, so a stored row always matches its revision.
+            refreshed.append((key[0], key[1], rev, as_of, until, lkey, bucket_sums, documents))
+
     for chunk in [None] if ids is None else _chunks(ids):
         rows = _fetch(session, cache_statement(as_of, limits, chunk), plain=True)
         out.update({(c, cur): (unpack(sums), credit) for c, cur, credit, sums, _ in rows
-                    if sums is not None and (credit or sums != nothing)})
-        for c, cur, credit, _, rev in [r for r in rows if r[3] is None]:
+                    if sums is not None and len(sums) == size and (credit or sums != nothing)})
+        for c, cur, credit, cached, rev in [r for r in rows if r[3] is None or len(r[3]) != size]:
             if rev < 0:  # credit only: nothing open
                 out[(c, cur)] = (zeros, credit)
+            elif cached is not None and is_packed_documents(cached):  # another day: no query
+                computed((c, cur), rev, credit, bytes(cached))
             else:
                 stale[(c, cur)] = (rev, credit)
     if stale:
-        for key, bucket_sums, until in _age_documents(session, stale, as_of, limits, whole=ids is None):
-            rev, credit = stale.pop(key)
-            if credit or any(bucket_sums):
-                out[key] = (bucket_sums, credit)
-            if refreshed is not None:
-                # ``rev`` was read before the documents: if they changed in between, rev has moved
-                # on and save_aging skips the row, so a stored row always matches its revision.
-                refreshed.append((key[0], key[1], rev, as_of, until, lkey, bucket_sums))
-        for key, (_rev, credit) in stale.items():  # paid off since the first statement
-            if credit:
+        documents = open_documents(session, set(stale), whole=ids is None)
+        for key, (rev, credit) in stale.items():
+            if key in documents:
+                computed(key, rev, credit, pack_documents(documents[key]))
+            elif credit:  # paid off since the first statement
                 out[key] = (zeros, credit)
     return out
-
-
-_EPOCH = date(1970, 1, 1)
 
 
 def _day_number(session: Connection, value: sa.ColumnElement) -> sa.ColumnElement:
@@ -282,36 +348,30 @@ def _day_number(session: Connection, value: sa.ColumnElement) -> sa.ColumnElemen
     return value - sa.literal(_EPOCH, sa.Date())  # PostgreSQL: date - date = integer days
 
 
-def _age_documents(
-    session: Connection, wanted: dict[tuple[int, str], tuple[int, int]], as_of: date, limits: tuple[int, ...], *, whole: bool,
-) -> Iterable[tuple[tuple[int, str], tuple[int, ...], date | None]]:
-    """(key, bucket sums, until) of each wanted (customer, currency), from its open documents.
-
-    ``until``: the first day after ``as_of`` on which a document changes bucket or starts to be owed.
-    Cheap to aggregate: the buckets are differences of running sums (due on or after each bucket's
-    earliest day), and ``until`` is one ``min`` over each document's own next change.
-    """
+def open_documents(
+    session: Connection, wanted: set[tuple[int, str]], *, whole: bool,
+) -> dict[tuple[int, str], list[tuple[int, int, int]]]:
+    """(day owed from, due day, open balance) of the open documents of each wanted (customer,
+    currency) that has any. ``whole``: ``wanted`` may be most customers (read every open
+    document once rather than look them up)."""
     d = T_DOC.c
-    his = [bk.hi for bk in aging_buckets(limits)][:-1]  # the last bucket has no end
-    starts = [as_of - timedelta(days=hi) for hi in his]  # earliest due date of each of those buckets
-    later = d.issue_date > as_of  # not owed yet: counts from its issue date
-    bal = d.balance_cents
-    running = [_sum(sa.and_(~later, d.due_date >= start), bal) for start in starts]
-    change = sa.case((later, _day_number(session, d.issue_date)),
-                     *[(d.due_date >= start, _day_number(session, d.due_date) + hi + 1)
-                       for start, hi in zip(starts, his, strict=True)])
-    stmt = (sa.select(d.customer_id, d.currency, sa.func.min(change), _sum(~later, bal), *running)
-            .where(DOC_OPEN, d.kind.in_(RECEIVABLE_KINDS)).group_by(d.customer_id, d.currency))
+    stmt = (sa.select(d.customer_id, d.currency, _day_number(session, d.issue_date), _day_number(session, d.due_date),
+                      d.balance_cents)
+            .where(DOC_OPEN, d.kind.in_(RECEIVABLE_KINDS)))
     custs = sorted({c for c, _ in wanted})
+    out: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
     # A few: looked up by customer. Most of them (the first report, or after weeks): one pass over
     # every open document beats 50 lookups of 2,000 customers.
-    for row in _by_ids(session, stmt, None if whole and len(custs) >= _STALE_SCAN else custs, d.customer_id):
-        key = (row[0], row[1])
-        if key not in wanted:
-            continue
-        total, cum = row[3], row[4:]
-        sums = (cum[0], *(cum[i] - cum[i - 1] for i in range(1, len(cum))), total - cum[-1])
-        yield key, sums, None if row[2] is None else _EPOCH + timedelta(days=int(row[2]))
+    for c, cur, owed_from, due, balance in _by_ids(session, stmt, None if whole and len(custs) >= _STALE_SCAN else custs,
+                                                   d.customer_id, plain=True):
+        key = (c, cur)
+        if key in wanted:
+            docs = out.get(key)
+            if docs is None:
+                out[key] = [(owed_from, due, balance)]
+            else:
+                docs.append((owed_from, due, balance))
+    return out
 
 
 def save_aging(session: Connection, refreshed: list[AgingRefresh]) -> int:
@@ -324,14 +384,15 @@ def save_aging(session: Connection, refreshed: list[AgingRefresh]) -> int:
     b = T_BALANCE.c
     values = {"aging_rev": sa.bindparam("p_rev"), "aging_as_of": sa.bindparam("p_as_of", type_=sa.Date()),
               "aging_until": sa.bindparam("p_until", type_=sa.Date()), "aging_limits": sa.bindparam("p_limits"),
-              "aging_sums": sa.bindparam("p_sums", type_=sa.LargeBinary())}
+              "aging_sums": sa.bindparam("p_sums", type_=sa.LargeBinary()),
+              "aging_docs": sa.bindparam("p_docs", type_=sa.LargeBinary())}
     stmt = (T_BALANCE.update()
             .where(b.customer_id == sa.bindparam("p_cust"), b.currency == sa.bindparam("p_cur"),
                    b.rev == sa.bindparam("p_rev"))
             .values(**values))
     params = [{"p_cust": cust, "p_cur": cur, "p_rev": rev, "p_as_of": as_of, "p_until": until, "p_limits": lkey,
-               "p_sums": pack_sums(tuple(sums))}
-              for cust, cur, rev, as_of, until, lkey, sums in refreshed]
+               "p_sums": pack_sums(tuple(sums)), "p_docs": docs}
+              for cust, cur, rev, as_of, until, lkey, sums, docs in refreshed]
     stored = 0
     for i in range(0, len(params), 5_000):
         stored += session.execute(stmt, params[i:i + 5_000]).rowcount or 0

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ._tables import ACTIVE_PAYMENT, RECEIVABLE_KINDS, T_ALLOC, T_BALANCE, T_DOC, T_PAY
-from .balances import aging_totals, unpack_sums
+from .balances import aging_totals, is_packed_documents, open_documents, unpack_documents, unpack_sums
 
 
 def check_ledger(session: Connection, *, today: date | None = None) -> list[str]:
@@ -111,4 +111,26 @@ def check_aging_cache(session: Connection, *, today: date | None = None) -> list
             if stored != want:
                 problems.append(f"customer {cust} {cur}: cached aging {stored} but documents say {want}"
                                 + ("" if when == max(as_of, day) else f" on {when.isoformat()}"))
+    return problems + _check_cached_documents(session)
+
+
+def _check_cached_documents(session: Connection) -> list[str]:
+    """Every row cached at its customer's revision keeps exactly that customer's open documents
+    (what later dates and other bucket limits are computed from)."""
+    b = T_BALANCE.c
+    rows = session.execute(sa.select(b.customer_id, b.currency, b.aging_docs)
+                           .where(b.aging_rev == b.rev, b.open_cents != 0)).all()
+    if not rows:
+        return []
+    kept = {(r[0], r[1]): r[2] for r in rows}
+    actual = open_documents(session, set(kept), whole=True)
+    problems: list[str] = []
+    for (cust, cur), packed in kept.items():
+        if packed is None or not is_packed_documents(bytes(packed)):
+            problems.append(f"customer {cust} {cur}: cached open documents missing or damaged")
+            continue
+        stored = sorted(unpack_documents(bytes(packed)))
+        truth = sorted(actual.get((cust, cur), []))
+        if stored != truth:
+            problems.append(f"customer {cust} {cur}: cached open documents {stored} but the ledger has {truth}")
     return problems
