@@ -366,3 +366,41 @@ def test_packed_documents_age_like_the_documents() -> None:
     assert sums == (1, 100, 0, 0, 0, 5) and until == TODAY + timedelta(days=1)  # today's is overdue tomorrow
     assert age_packed_documents(pack_documents([]), TODAY, (30,)) == ((0, 0, 0), None)
     assert is_packed_documents(pack_documents(docs)) and not is_packed_documents(pack_sums((1, 2)))
+
+
+@pytest.mark.parametrize("damage", ["x" * 48, "ñ" * 48, -1, 1.5, 48], ids=["text", "text-utf8", "negative", "real", "int"])
+def test_a_cached_row_that_is_not_bytes_is_computed_again_and_named(sqlite_db: Database, damage: object) -> None:
+    """SQLite keeps any type in any column (a hand edit, another tool): the report computes such a
+    row again instead of failing (``length()`` of text counts characters, so 48 of them passed as
+    six sums), and ``arterm db check`` names it instead of failing (``bytes()`` of text, of a
+    negative number or of a real raised; of 48 it made 48 zero bytes). The same for the kept
+    documents."""
+    db = sqlite_db
+    cid = book(db)
+    first, refreshed = aging(db)
+    with db.write() as w:
+        assert save_aging(w, refreshed) == 1
+    with db.write() as w:
+        w.execute(sa.text("UPDATE customer_balance SET aging_sums = :v WHERE customer_id = :c"), {"v": damage, "c": cid})
+    again, refreshed = aging(db)
+    assert again == first and [r[:2] for r in refreshed] == [(cid, "MXN")]
+    with db.read() as s:
+        assert check_ledger(s) == [f"customer {cid} MXN: cached aging stored as {type(damage).__name__}, not bytes, "
+                                   "for bucket limits '30,60,90,120'"]
+    with db.write() as w:
+        w.execute(sa.text("UPDATE customer_balance SET aging_docs = :v WHERE customer_id = :c"), {"v": damage, "c": cid})
+    again, refreshed = aging(db, TODAY + timedelta(days=1))  # not from the documents kept: from the ledger
+    assert [r[:2] for r in refreshed] == [(cid, "MXN")]
+    with db.read() as s:
+        assert f"customer {cid} MXN: cached open documents missing or damaged" in check_ledger(s)
+
+
+def test_a_cached_row_without_its_day_is_named_not_a_crash(db: Database) -> None:
+    cid = book(db)
+    warm_aging(db)
+    with db.write() as w:
+        w.execute(B.update().where(B.c.customer_id == cid).values(aging_as_of=None))
+    got, refreshed = aging(db)  # not in force: computed from the kept documents
+    assert [r[:2] for r in refreshed] == [(cid, "MXN")]
+    with db.read() as s:
+        assert check_ledger(s) == [f"customer {cid} MXN: cached aging without the day it was computed for"]

@@ -12,9 +12,11 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
 
 from ..domain.aging import DEFAULT_BUCKETS, bucket_keys, due_date_bounds
 from ..domain.aging import buckets as aging_buckets
@@ -184,6 +186,26 @@ def age_packed_documents(packed: bytes, as_of: date, limits: tuple[int, ...]) ->
     return tuple(sums), None if until is None else _EPOCH + timedelta(days=until)
 
 
+class _packed_length(sa.sql.functions.FunctionElement[int]):
+    """``length()`` in bytes of a packed column; NULL where the value is not bytes. SQLite keeps
+    any type in any column (a hand edit, another tool), and its ``length()`` of text counts
+    characters: 48 of them would pass for six sums and fail to unpack."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(_packed_length)
+def _packed_length_default(element: _packed_length, compiler: Any, **kw: Any) -> str:
+    return f"length({compiler.process(element.clauses, **kw)})"  # PostgreSQL: bytea holds only bytes
+
+
+@compiles(_packed_length, "sqlite")
+def _packed_length_sqlite(element: _packed_length, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"CASE typeof({arg}) WHEN 'blob' THEN length({arg}) END"
+
+
 def _bucket_conds(due: sa.ColumnElement, as_of: date, limits: tuple[int, ...]) -> list[sa.ColumnElement]:
     """For each bucket, the condition on a document's due date that puts it there as of ``as_of``."""
     conds = []
@@ -290,9 +312,9 @@ def cache_statement(as_of: date, limits: tuple[int, ...], chunk: list[int] | Non
     current = sa.and_(owes, b.aging_rev == b.rev)
     in_force = sa.and_(b.aging_limits == limits_key(limits), b.aging_as_of <= as_of,
                        sa.or_(b.aging_until.is_(None), b.aging_until > as_of),
-                       sa.func.length(b.aging_sums) == 8 * n)  # damaged sums are computed again
+                       _packed_length(b.aging_sums) == 8 * n)  # damaged sums are computed again
     # Cached at this revision: the sums while in force, else the documents (NULL if damaged).
-    cached = sa.case((in_force, b.aging_sums), else_=b.aging_docs)
+    cached = sa.case((in_force, b.aging_sums), (_packed_length(b.aging_docs).is_not(None), b.aging_docs))
     stmt = sa.select(b.customer_id, b.currency, b.credit_cents, sa.case((current, cached)),
                      sa.case((owes, b.rev), else_=-1)).where(sa.or_(owes, b.credit_cents != 0))
     return stmt if chunk is None else stmt.where(b.customer_id.in_(chunk))

@@ -92,7 +92,14 @@ def check_aging_cache(session: Connection, *, today: date | None = None) -> list
         except ValueError:
             problems.append(f"customer {cust} {cur}: cached aging with bucket limits {lkey!r}")
             continue
-        packed = bytes(row[5] or b"")
+        packed = row[5] if row[5] is not None else b""
+        if not isinstance(packed, bytes | bytearray | memoryview):  # SQLite: any type in any column
+            problems.append(f"customer {cust} {cur}: cached aging stored as {type(packed).__name__}, not bytes, "
+                            f"for bucket limits {lkey!r}")
+            continue
+        if as_of is None:
+            problems.append(f"customer {cust} {cur}: cached aging without the day it was computed for")
+            continue
         if len(packed) != 8 * (len(limits) + 2):
             problems.append(f"customer {cust} {cur}: cached aging of {len(packed)} bytes for bucket limits {lkey!r}")
             continue
@@ -126,7 +133,7 @@ def _check_cached_documents(session: Connection) -> list[str]:
     actual = open_documents(session, set(kept), whole=True)
     problems: list[str] = []
     for (cust, cur), packed in kept.items():
-        if packed is None or not is_packed_documents(bytes(packed)):
+        if not isinstance(packed, bytes | bytearray | memoryview) or not is_packed_documents(bytes(packed)):
             problems.append(f"customer {cust} {cur}: cached open documents missing or damaged")
             continue
         stored = sorted(unpack_documents(bytes(packed)))
