@@ -94,9 +94,20 @@ class CustomerBalance(SQLModel, table=True):
     # The bucket sums, in order, as little-endian signed 64-bit integers (``struct`` "<q" each):
     # one column to read instead of one per bucket (the warm report is mostly this fetch).
     aging_sums: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
-    # The open documents at revision ``aging_rev`` (day owed from, due day, open balance each),
-    # so that a later date, or other bucket limits, need no query of the documents.
-    aging_docs: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+
+
+class AgingDocuments(SQLModel, table=True):
+    """Aging cache, beside ``customer_balance`` (whose scan it would double): the open documents
+    of a customer in one currency at revision ``rev`` of its balance row, packed (day owed from,
+    due day, open balance each; queries/balances.py), so that the aging for a later date, or for
+    other bucket limits, needs no query of the documents. Used only while ``rev`` is the balance
+    row's ``rev``."""
+
+    __tablename__ = "aging_documents"
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    currency: str = Field(max_length=3, primary_key=True)
+    rev: int = Field(sa_type=sa.BigInteger)
+    documents: bytes = Field(sa_type=sa.LargeBinary)
 
 
 class Contract(SQLModel, table=True):

@@ -81,6 +81,15 @@ customer = sa.Table(
     sa.Index('ix_customer_name', 'name'),
 )
 
+aging_documents = sa.Table(
+    'aging_documents',
+    metadata,
+    sa.Column('customer_id', sa.Integer(), sa.ForeignKey('customer.id'), primary_key=True),
+    sa.Column('currency', sa.String(3), primary_key=True),
+    sa.Column('rev', sa.BigInteger(), nullable=False),
+    sa.Column('documents', sa.LargeBinary(), nullable=False),
+)
+
 contract = sa.Table(
     'contract',
     metadata,
@@ -121,7 +130,6 @@ customer_balance = sa.Table(
     sa.Column('aging_until', sa.Date(), nullable=True),
     sa.Column('aging_limits', sa.String(60), default='', nullable=False),
     sa.Column('aging_sums', sa.LargeBinary(), nullable=True),
-    sa.Column('aging_docs', sa.LargeBinary(), nullable=True),
 )
 
 mail_outbox = sa.Table(

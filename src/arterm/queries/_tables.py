@@ -4,6 +4,7 @@ from ..db import tables
 
 T_CUSTOMER = tables.customer
 T_BALANCE = tables.customer_balance
+T_AGING_DOCS = tables.aging_documents
 T_DOC = tables.document
 T_LINE = tables.document_line
 T_PAY = tables.payment

@@ -12,15 +12,24 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.compiler import compiles
 
 from ..domain.aging import DEFAULT_BUCKETS, bucket_keys, due_date_bounds
 from ..domain.aging import buckets as aging_buckets
-from ._tables import ACTIVE_PAYMENT, DOC_OPEN, RECEIVABLE_KINDS, T_ALLOC, T_BALANCE, T_CUSTOMER, T_DOC, T_OP, T_PAY
+from ._tables import (
+    ACTIVE_PAYMENT,
+    DOC_OPEN,
+    RECEIVABLE_KINDS,
+    T_AGING_DOCS,
+    T_ALLOC,
+    T_BALANCE,
+    T_CUSTOMER,
+    T_DOC,
+    T_OP,
+    T_PAY,
+)
 
 
 @dataclass(frozen=True)
@@ -106,9 +115,9 @@ LIMITS_KEY_MAX = 60
 _CHUNK = 2_000
 _STALE_SCAN = 30_000
 
-AgingRefresh = tuple[int, str, int, date, "date | None", str, tuple[int, ...], bytes]
+AgingRefresh = tuple[int, str, int, date, "date | None", str, tuple[int, ...], "bytes | None"]
 """(customer_id, currency, rev, as_of, until, limits, buckets, documents): one freshly computed
-cache row; ``documents`` as ``pack_documents`` makes them."""
+cache row; ``documents`` as ``pack_documents`` makes them, None when they are kept already."""
 
 
 def limits_key(limits: tuple[int, ...]) -> str:
@@ -136,8 +145,7 @@ _DOC = struct.Struct("<iiq")
 """One open document in ``customer_balance.aging_docs``: day it is owed from (its issue date), due
 day (both in days since 1970-01-01) and open balance in centavos."""
 _DOCS_TAG = b"doc1"
-"""The first bytes of ``aging_docs``: 4 + 16 per document, so never a multiple of 8 bytes long,
-as packed sums always are (one column can return either)."""
+"""The first bytes of ``aging_documents.documents`` (a format version)."""
 
 
 def pack_documents(docs: Iterable[tuple[int, int, int]]) -> bytes:
@@ -145,8 +153,9 @@ def pack_documents(docs: Iterable[tuple[int, int, int]]) -> bytes:
     return _DOCS_TAG + b"".join(_DOC.pack(*doc) for doc in docs)
 
 
-def is_packed_documents(packed: bytes) -> bool:
-    return packed[:4] == _DOCS_TAG and len(packed) % _DOC.size == len(_DOCS_TAG)
+def is_packed_documents(packed: object) -> bool:
+    """``packed`` is what ``pack_documents`` makes (SQLite keeps any type in any column)."""
+    return type(packed) is bytes and packed[:4] == _DOCS_TAG and len(packed) % _DOC.size == len(_DOCS_TAG)
 
 
 def unpack_documents(packed: bytes) -> list[tuple[int, int, int]]:
@@ -184,26 +193,6 @@ def age_packed_documents(packed: bytes, as_of: date, limits: tuple[int, ...]) ->
         if until is None or change < until:
             until = change
     return tuple(sums), None if until is None else _EPOCH + timedelta(days=until)
-
-
-class _packed_length(sa.sql.functions.FunctionElement[int]):
-    """``length()`` in bytes of a packed column; NULL where the value is not bytes. SQLite keeps
-    any type in any column (a hand edit, another tool), and its ``length()`` of text counts
-    characters: 48 of them would pass for six sums and fail to unpack."""
-
-    type = sa.Integer()
-    inherit_cache = True
-
-
-@compiles(_packed_length)
-def _packed_length_default(element: _packed_length, compiler: Any, **kw: Any) -> str:
-    return f"length({compiler.process(element.clauses, **kw)})"  # PostgreSQL: bytea holds only bytes
-
-
-@compiles(_packed_length, "sqlite")
-def _packed_length_sqlite(element: _packed_length, compiler: Any, **kw: Any) -> str:
-    arg = compiler.process(element.clauses, **kw)
-    return f"CASE typeof({arg}) WHEN 'blob' THEN length({arg}) END"
 
 
 def _bucket_conds(due: sa.ColumnElement, as_of: date, limits: tuple[int, ...]) -> list[sa.ColumnElement]:
@@ -295,27 +284,21 @@ def _fetch(session: Connection, query: sa.Executable, *, plain: bool) -> list:
 
 def cache_statement(as_of: date, limits: tuple[int, ...], chunk: list[int] | None = None) -> sa.Select:
     """Every customer_balance row with something open or credit (or those of the customers in
-    ``chunk``), once each, in one scan: (customer, currency, credit, cached, rev). ``cached``: the
-    packed bucket sums where the cached row is in force (nearly all rows on a warm cache); for
-    another date or other limits, the packed documents of the row when it is at its customer's
-    revision; else NULL. ``rev``: -1 when nothing is open (credit only).
+    ``chunk``), once each, in one scan: (customer, currency, credit, sums, rev). ``sums``: the
+    packed bucket sums where the cached row is in force (nearly all rows on a warm cache), else
+    NULL; ``rev``: -1 when nothing is open (credit only).
 
     One statement, so every row is classified once (two could disagree if a report saved in
     between), and one scan: a statement per currency, or one for the cached rows and one for the
     others, each scanned the table again (~200 ms instead of ~160 at 100k rows)."""
-    n = len(bucket_keys(limits))
     b = T_BALANCE.c
     # ``!= 0`` (never negative): a scan of the table, not a walk of the balance index plus a
     # lookup per row (SQLite picks the index for ``> 0``: 580 ms instead of 380 with the fetch,
     # at 100k rows).
     owes = b.open_cents != 0
-    current = sa.and_(owes, b.aging_rev == b.rev)
-    in_force = sa.and_(b.aging_limits == limits_key(limits), b.aging_as_of <= as_of,
-                       sa.or_(b.aging_until.is_(None), b.aging_until > as_of),
-                       _packed_length(b.aging_sums) == 8 * n)  # damaged sums are computed again
-    # Cached at this revision: the sums while in force, else the documents (NULL if damaged).
-    cached = sa.case((in_force, b.aging_sums), (_packed_length(b.aging_docs).is_not(None), b.aging_docs))
-    stmt = sa.select(b.customer_id, b.currency, b.credit_cents, sa.case((current, cached)),
+    valid = sa.and_(owes, b.aging_rev == b.rev, b.aging_limits == limits_key(limits), b.aging_as_of <= as_of,
+                    sa.or_(b.aging_until.is_(None), b.aging_until > as_of))
+    stmt = sa.select(b.customer_id, b.currency, b.credit_cents, sa.case((valid, b.aging_sums)),
                      sa.case((owes, b.rev), else_=-1)).where(sa.or_(owes, b.credit_cents != 0))
     return stmt if chunk is None else stmt.where(b.customer_id.in_(chunk))
 
@@ -331,35 +314,61 @@ def _aging_cached(
     unpack = _sums_format(n).unpack
     lkey = limits_key(limits)
     out: dict[tuple[int, str], tuple[tuple[int, ...], int]] = {}
-    stale: dict[tuple[int, str], tuple[int, int]] = {}  # (customer, currency) -> (rev, credit)
+    pending: dict[tuple[int, str], tuple[int, int]] = {}  # (customer, currency) -> (rev, credit)
 
-    def computed(key: tuple[int, str], rev: int, credit: int, documents: bytes) -> None:
+    def computed(key: tuple[int, str], rev: int, credit: int, documents: bytes, *, kept: bool) -> None:
         bucket_sums, until = age_packed_documents(documents, as_of, limits)
         if credit or any(bucket_sums):
             out[key] = (bucket_sums, credit)
         if refreshed is not None:
             # ``rev`` was read before the documents: if they changed in between, rev has moved
             # on and save_aging skips the row, so a stored row always matches its revision.
-            refreshed.append((key[0], key[1], rev, as_of, until, lkey, bucket_sums, documents))
+            refreshed.append((key[0], key[1], rev, as_of, until, lkey, bucket_sums, None if kept else documents))
 
     for chunk in [None] if ids is None else _chunks(ids):
         rows = _fetch(session, cache_statement(as_of, limits, chunk), plain=True)
+        # ``type() is bytes``: SQLite keeps any type in any column (a hand edit): such a row is
+        # computed again (and ``arterm db check`` names it).
         out.update({(c, cur): (unpack(sums), credit) for c, cur, credit, sums, _ in rows
-                    if sums is not None and len(sums) == size and (credit or sums != nothing)})
-        for c, cur, credit, cached, rev in [r for r in rows if r[3] is None or len(r[3]) != size]:
+                    if type(sums) is bytes and len(sums) == size and (credit or sums != nothing)})
+        for c, cur, credit, _, rev in [r for r in rows if type(r[3]) is not bytes or len(r[3]) != size]:
             if rev < 0:  # credit only: nothing open
                 out[(c, cur)] = (zeros, credit)
-            elif cached is not None and is_packed_documents(cached):  # another day: no query
-                computed((c, cur), rev, credit, bytes(cached))
             else:
-                stale[(c, cur)] = (rev, credit)
+                pending[(c, cur)] = (rev, credit)
+    if not pending:
+        return out
+    # Out of date only because the day moved on (or other limits): from the documents kept with
+    # the row at its revision. Otherwise (the documents changed): from the ledger.
+    kept = _kept_documents(session, pending, whole=ids is None)
+    stale = {key: value for key, value in pending.items() if key not in kept}
+    for key, documents in kept.items():
+        rev, credit = pending[key]
+        computed(key, rev, credit, documents, kept=True)
     if stale:
         documents = open_documents(session, set(stale), whole=ids is None)
         for key, (rev, credit) in stale.items():
             if key in documents:
-                computed(key, rev, credit, pack_documents(documents[key]))
+                computed(key, rev, credit, pack_documents(documents[key]), kept=False)
             elif credit:  # paid off since the first statement
                 out[key] = (zeros, credit)
+    return out
+
+
+def _kept_documents(session: Connection, wanted: dict[tuple[int, str], tuple[int, int]], *,
+                    whole: bool) -> dict[tuple[int, str], bytes]:
+    """The packed documents kept for each wanted (customer, currency) at the revision it was read
+    at (``wanted[key][0]``). Another revision is skipped: the row changed since they were kept,
+    or it changed after this report read it (it is then computed from the ledger)."""
+    t = T_AGING_DOCS.c
+    stmt = sa.select(t.customer_id, t.currency, t.rev, t.documents)
+    custs = sorted({c for c, _ in wanted})
+    rows = _by_ids(session, stmt, None if whole and len(custs) >= _STALE_SCAN else custs, t.customer_id, plain=True)
+    out: dict[tuple[int, str], bytes] = {}
+    for c, cur, rev, documents in rows:
+        want = wanted.get((c, cur))
+        if want is not None and want[0] == rev and is_packed_documents(documents):
+            out[(c, cur)] = documents
     return out
 
 
@@ -406,18 +415,33 @@ def save_aging(session: Connection, refreshed: list[AgingRefresh]) -> int:
     b = T_BALANCE.c
     values = {"aging_rev": sa.bindparam("p_rev"), "aging_as_of": sa.bindparam("p_as_of", type_=sa.Date()),
               "aging_until": sa.bindparam("p_until", type_=sa.Date()), "aging_limits": sa.bindparam("p_limits"),
-              "aging_sums": sa.bindparam("p_sums", type_=sa.LargeBinary()),
-              "aging_docs": sa.bindparam("p_docs", type_=sa.LargeBinary())}
+              "aging_sums": sa.bindparam("p_sums", type_=sa.LargeBinary())}
     stmt = (T_BALANCE.update()
             .where(b.customer_id == sa.bindparam("p_cust"), b.currency == sa.bindparam("p_cur"),
                    b.rev == sa.bindparam("p_rev"))
             .values(**values))
     params = [{"p_cust": cust, "p_cur": cur, "p_rev": rev, "p_as_of": as_of, "p_until": until, "p_limits": lkey,
-               "p_sums": pack_sums(tuple(sums)), "p_docs": docs}
-              for cust, cur, rev, as_of, until, lkey, sums, docs in refreshed]
+               "p_sums": pack_sums(tuple(sums))}
+              for cust, cur, rev, as_of, until, lkey, sums, _docs in refreshed]
     stored = 0
     for i in range(0, len(params), 5_000):
         stored += session.execute(stmt, params[i:i + 5_000]).rowcount or 0
+    # The documents behind them. Labelled with the revision read before them, so documents that
+    # changed meanwhile (rev has moved on) are never used; kept unconditionally (at worst, an
+    # older report's documents replace a newer one's, and the next report reads the ledger).
+    docs = [{"customer_id": cust, "currency": cur, "rev": rev, "documents": documents}
+            for cust, cur, rev, _as_of, _until, _lkey, _sums, documents in refreshed if documents is not None]
+    if docs:
+        t = T_AGING_DOCS
+        if session.dialect.name == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        upsert = insert(t)
+        upsert = upsert.on_conflict_do_update(index_elements=[t.c.customer_id, t.c.currency],
+                                              set_={"rev": upsert.excluded.rev, "documents": upsert.excluded.documents})
+        for i in range(0, len(docs), 5_000):
+            session.execute(upsert, docs[i:i + 5_000])
     return stored
 
 

@@ -7,8 +7,22 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ._tables import ACTIVE_PAYMENT, RECEIVABLE_KINDS, T_ALLOC, T_BALANCE, T_DOC, T_PAY
-from .balances import aging_totals, is_packed_documents, open_documents, unpack_documents, unpack_sums
+from ._tables import (
+    ACTIVE_PAYMENT,
+    RECEIVABLE_KINDS,
+    T_AGING_DOCS,
+    T_ALLOC,
+    T_BALANCE,
+    T_DOC,
+    T_PAY,
+)
+from .balances import (
+    aging_totals,
+    is_packed_documents,
+    open_documents,
+    unpack_documents,
+    unpack_sums,
+)
 
 
 def check_ledger(session: Connection, *, today: date | None = None) -> list[str]:
@@ -122,22 +136,24 @@ def check_aging_cache(session: Connection, *, today: date | None = None) -> list
 
 
 def _check_cached_documents(session: Connection) -> list[str]:
-    """Every row cached at its customer's revision keeps exactly that customer's open documents
-    (what later dates and other bucket limits are computed from)."""
-    b = T_BALANCE.c
-    rows = session.execute(sa.select(b.customer_id, b.currency, b.aging_docs)
-                           .where(b.aging_rev == b.rev, b.open_cents != 0)).all()
+    """The documents kept for the aging of a customer at its balance row's revision are exactly
+    its open documents (what later dates and other bucket limits are computed from)."""
+    b, t = T_BALANCE.c, T_AGING_DOCS.c
+    rows = session.execute(sa.select(t.customer_id, t.currency, t.documents)
+                           .join_from(T_AGING_DOCS, T_BALANCE, sa.and_(b.customer_id == t.customer_id,
+                                                                     b.currency == t.currency))
+                           .where(b.rev == t.rev, b.open_cents != 0)).all()
     if not rows:
         return []
     kept = {(r[0], r[1]): r[2] for r in rows}
     actual = open_documents(session, set(kept), whole=True)
     problems: list[str] = []
     for (cust, cur), packed in kept.items():
-        if not isinstance(packed, bytes | bytearray | memoryview) or not is_packed_documents(bytes(packed)):
-            problems.append(f"customer {cust} {cur}: cached open documents missing or damaged")
+        if not is_packed_documents(packed):
+            problems.append(f"customer {cust} {cur}: kept open documents damaged")
             continue
-        stored = sorted(unpack_documents(bytes(packed)))
+        stored = sorted(unpack_documents(packed))
         truth = sorted(actual.get((cust, cur), []))
         if stored != truth:
-            problems.append(f"customer {cust} {cur}: cached open documents {stored} but the ledger has {truth}")
+            problems.append(f"customer {cust} {cur}: kept open documents {stored} but the ledger has {truth}")
     return problems
