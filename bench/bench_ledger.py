@@ -96,8 +96,9 @@ def aging_cache_states(url: str) -> list[tuple[str, str]]:
 
     db = Database(url)
     today = date.today()
-    with db.write() as w:
+    with db.write() as w:  # the cache emptied: its sums and the documents kept with them
         w.execute(tables.customer_balance.update().values(aging_rev=None))
+        w.execute(tables.aging_documents.delete())
     out = []
     refreshed: list = []
     with db.read() as s:

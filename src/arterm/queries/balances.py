@@ -254,13 +254,19 @@ def aging_totals(
 def _by_ids(session: Connection, stmt: sa.Select, ids: list[int] | None,
             column: sa.ColumnElement = T_BALANCE.c.customer_id, *, plain: bool = False) -> list:
     """All rows of ``stmt``, or those whose ``column`` is in ``ids`` (asked in chunks: SQLite
-    takes at most 32,766 parameters per statement).
+    takes at most 32,766 parameters per statement; PostgreSQL: all at once, as one array: psycopg
+    spent ~15 ms per 2,000 parameters just parsing the statement).
 
     ``plain``: the driver's own tuples, for statements whose columns need no conversion (integers
     and text): no SQLAlchemy ``Row`` per result row (~30 ms per 100k rows).
     """
     if ids is None:
         return _fetch(session, stmt, plain=plain)
+    if session.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return _fetch(session, stmt.where(column == sa.any_(sa.bindparam("ids", ids, type_=ARRAY(sa.Integer)))),
+                      plain=plain)
     rows: list = []
     for chunk in _chunks(ids):
         rows += _fetch(session, stmt.where(column.in_(chunk)), plain=plain)
