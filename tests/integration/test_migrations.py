@@ -11,6 +11,18 @@ from arterm.db.engine import Database, normalize_url
 from arterm.queries.customers import search_customers
 
 
+def old_customer(conn: sa.Connection, cid: int | None, identifier: str, name: str, search: str) -> None:
+    """A customer inserted with the columns every revision from 0001 on has (no ORM: the schema
+    may be an old one)."""
+    conn.execute(sa.text(
+        "INSERT INTO customer (" + ("id, " if cid is not None else "") + "identifier, name, rfc, rfc_check_ok, "
+        "tax_regime, uso_cfdi, street, ext_number, int_number, colonia, municipio, state, postal_code, country, "
+        "phone, emails, language, payment_terms_days, currency, search_text, created_at, updated_at, version) "
+        "VALUES (" + (":id, " if cid is not None else "") + ":identifier, :name, 'XAXX010101000', true, '', '', '', "
+        "'', '', '', '', '', '', 'MEX', '', '', 'es', 30, 'MXN', :search, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"),
+        {"id": cid, "identifier": identifier, "name": name, "search": search})
+
+
 def test_new_database_is_created_at_head(any_db_url: str) -> None:
     db = Database(any_db_url)
     with db.read() as s:
@@ -22,12 +34,7 @@ def test_database_one_version_behind_is_upgraded_on_open(any_db_url: str) -> Non
     engine = sa.create_engine(normalize_url(any_db_url))
     migrate.upgrade(engine, "0001")
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO customer (identifier, name, rfc, rfc_check_ok, tax_regime, uso_cfdi, street, ext_number, "
-            "int_number, colonia, municipio, state, postal_code, country, phone, emails, language, payment_terms_days, "
-            "currency, search_text, created_at, updated_at, version) VALUES ('OLD-1', 'Tlapalería Ñú', 'XAXX010101000', "
-            "true, '', '', '', '', '', '', '', '', '', 'MEX', '', '', 'es', 30, 'MXN', 'tlapaleria nu | old-1', "
-            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+        old_customer(conn, None, "OLD-1", "Tlapalería Ñú", "tlapaleria nu | old-1")
         assert migrate.current_revision(conn) == "0001"
     engine.dispose()
     db = Database(any_db_url)  # opening upgrades
@@ -97,12 +104,7 @@ def test_upgrade_to_packed_aging_sums_drops_the_cached_rows_and_keeps_the_balanc
     engine = sa.create_engine(normalize_url(any_db_url))
     migrate.upgrade(engine, "0008")
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO customer (id, identifier, name, rfc, rfc_check_ok, tax_regime, uso_cfdi, street, ext_number, "
-            "int_number, colonia, municipio, state, postal_code, country, phone, emails, language, payment_terms_days, "
-            "currency, search_text, created_at, updated_at, version) VALUES (7, 'OLD-7', 'Anticipos', 'XAXX010101000', "
-            "true, '', '', '', '', '', '', '', '', '', 'MEX', '', '', 'es', 30, 'MXN', 'anticipos | old-7', "
-            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+        old_customer(conn, 7, "OLD-7", "Anticipos", "anticipos | old-7")
         conn.execute(sa.text(
             "INSERT INTO customer_balance (customer_id, currency, open_cents, credit_cents, rev, aging_rev, aging_as_of, "
             "aging_limits, aging_b0) VALUES (7, 'MXN', 0, 4200, 3, 3, '2026-11-01', '30,60,90,120', 99)"))
@@ -132,12 +134,7 @@ def test_the_aging_cache_migrations_go_down_and_up_again_keeping_the_balances(an
     db.dispose()
     engine = sa.create_engine(normalize_url(any_db_url))
     with engine.begin() as conn:
-        conn.execute(sa.text(
-            "INSERT INTO customer (id, identifier, name, rfc, rfc_check_ok, tax_regime, uso_cfdi, street, ext_number, "
-            "int_number, colonia, municipio, state, postal_code, country, phone, emails, language, payment_terms_days, "
-            "currency, search_text, created_at, updated_at, version) VALUES (8, 'OLD-8', 'Abajo', 'XAXX010101000', "
-            "true, '', '', '', '', '', '', '', '', '', 'MEX', '', '', 'es', 30, 'MXN', 'abajo | old-8', "
-            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"))
+        old_customer(conn, 8, "OLD-8", "Abajo", "abajo | old-8")
         conn.execute(sa.text(
             "INSERT INTO customer_balance (customer_id, currency, open_cents, credit_cents, rev, aging_rev, aging_sums) "
             "VALUES (8, 'MXN', 0, 700, 5, 5, :s)"), {"s": b"\0" * 48})
