@@ -412,3 +412,36 @@ def test_a_cached_row_without_its_day_is_named_not_a_crash(db: Database) -> None
     assert [r[:2] for r in refreshed] == [(cid, "MXN")]
     with db.read() as s:
         assert check_ledger(s) == [f"customer {cid} MXN: cached aging without the day it was computed for"]
+
+
+@pytest.mark.parametrize(("column", "damage", "problem"), [
+    ("aging_as_of", "garbage", "cached aging computed for 'garbage', not a day"),
+    ("aging_as_of", "2026-13-45", "cached aging computed for '2026-13-45', not a day"),
+    ("aging_as_of", 0, "cached aging computed for 0, not a day"),
+    ("aging_until", "never", "cached aging in force until 'never', not a day"),
+    ("aging_limits", b"30,60,90,120", "cached aging with bucket limits b'30,60,90,120'"),
+], ids=["text", "no-such-month", "int", "until-text", "limits-blob"])
+def test_a_cached_row_with_a_damaged_day_or_limits_is_named_not_a_crash(sqlite_db: Database, column: str,
+                                                                          damage: object, problem: str) -> None:
+    """SQLite keeps any type in any column: ``arterm db check`` names a cached row whose day or
+    bucket limits are not what the cache writes, instead of failing on it (the date columns were
+    parsed on the way out: ``ValueError``; limits as bytes: ``TypeError``). A text ``aging_until``
+    is even in force for ever (text sorts after every ISO day): naming it is what catches it."""
+    db = sqlite_db
+    cid = book(db)
+    warm_aging(db)
+    with db.write() as w:
+        w.execute(sa.text(f"UPDATE customer_balance SET {column} = :v WHERE customer_id = :c"), {"v": damage, "c": cid})
+    with db.read() as s:
+        assert check_ledger(s) == [f"customer {cid} MXN: {problem}"]
+
+
+def test_cached_bucket_limits_beyond_the_calendar_are_named_not_a_crash(db: Database) -> None:
+    """Limits whose oldest bucket starts before year 1 (a hand edit): the check cannot age the
+    documents with them (``OverflowError``); it names the row."""
+    cid = book(db)
+    warm_aging(db)
+    with db.write() as w:
+        w.execute(B.update().where(B.c.customer_id == cid).values(aging_limits="30,60,90,99999999"))
+    with db.read() as s:
+        assert check_ledger(s) == [f"customer {cid} MXN: cached aging with bucket limits '30,60,90,99999999'"]
