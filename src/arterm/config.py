@@ -14,6 +14,8 @@ from typing import Any
 
 APP_NAME = "arterm"
 DEFAULT_BUCKETS = (30, 60, 90, 120)
+MAX_BUCKET_DAYS = 36_500
+"""The longest aging bucket limit: 100 years of days past due."""
 
 
 class ConfigError(ValueError):
@@ -248,6 +250,8 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
             or any(not isinstance(b, int) or isinstance(b, bool) or b <= 0 for b in buckets)
             or buckets != sorted(set(buckets))):
         raise ConfigError("[aging] buckets must be increasing positive whole day counts, e.g. [30, 60, 90, 120]")
+    if buckets[-1] > MAX_BUCKET_DAYS:  # beyond, a bucket's first due date falls before year 1
+        raise ConfigError(f"[aging] buckets must be at most {MAX_BUCKET_DAYS:,} days (100 years); got {buckets[-1]:,}")
     buckets = tuple(buckets)
     database = _table(raw, "database", {"url"})
     operator = _table(raw, "operator", {"username"})

@@ -153,6 +153,7 @@ def test_broken_toml_names_the_file(tmp_path: Path) -> None:
         ("[aging]\nbuckets = [30, 30]\n", r"\[aging\] buckets must be increasing positive"),
         ("[aging]\nbuckets = [0, 30]\n", r"\[aging\] buckets must be increasing positive"),
         ("[aging]\nbuckets = []\n", r"\[aging\] buckets must be increasing positive"),
+        ("[aging]\nbuckets = [30, 99999999]\n", r"\[aging\] buckets must be at most 36,500 days \(100 years\); got 99,999,999"),
     ],
 )
 def test_invalid_settings_raise_config_error(tmp_path: Path, text: str, message: str) -> None:

@@ -426,6 +426,9 @@ def save_aging(session: Connection, refreshed: list[AgingRefresh]) -> int:
             .where(b.customer_id == sa.bindparam("p_cust"), b.currency == sa.bindparam("p_cur"),
                    b.rev == sa.bindparam("p_rev"))
             .values(**values))
+    # In key order, as every ledger write that locks several balance rows does (CFDI imports):
+    # PostgreSQL could otherwise deadlock a concurrent import with this save.
+    refreshed = sorted(refreshed, key=lambda r: (r[0], r[1]))
     params = [{"p_cust": cust, "p_cur": cur, "p_rev": rev, "p_as_of": as_of, "p_until": until, "p_limits": lkey,
                "p_sums": pack_sums(tuple(sums))}
               for cust, cur, rev, as_of, until, lkey, sums, _docs in refreshed]
