@@ -142,14 +142,14 @@ def unpack_sums(packed: bytes) -> tuple[int, ...]:
 
 _EPOCH = date(1970, 1, 1)
 _DOC = struct.Struct("<iiq")
-"""One open document in ``customer_balance.aging_docs``: day it is owed from (its issue date), due
+"""One open document in ``aging_documents.documents``: day it is owed from (its issue date), due
 day (both in days since 1970-01-01) and open balance in centavos."""
 _DOCS_TAG = b"doc1"
 """The first bytes of ``aging_documents.documents`` (a format version)."""
 
 
 def pack_documents(docs: Iterable[tuple[int, int, int]]) -> bytes:
-    """(day owed from, due day, open balance) of each open document, for ``aging_docs``."""
+    """(day owed from, due day, open balance) of each open document, for ``aging_documents``."""
     return _DOCS_TAG + b"".join(_DOC.pack(*doc) for doc in docs)
 
 
@@ -159,7 +159,11 @@ def is_packed_documents(packed: object) -> bool:
 
 
 def unpack_documents(packed: bytes) -> list[tuple[int, int, int]]:
-    return list(_DOC.iter_unpack(memoryview(packed)[len(_DOCS_TAG):]))
+    return list(_documents(packed))
+
+
+def _documents(packed: bytes) -> Iterable[tuple[int, int, int]]:
+    return _DOC.iter_unpack(memoryview(packed)[len(_DOCS_TAG):])
 
 
 @functools.lru_cache(maxsize=16)
@@ -177,7 +181,7 @@ def age_packed_documents(packed: bytes, as_of: date, limits: tuple[int, ...]) ->
     sums = [0] * (len(his) + 1)
     last = len(his)
     until: int | None = None
-    for owed_from, due, balance in _DOC.iter_unpack(memoryview(packed)[len(_DOCS_TAG):]):
+    for owed_from, due, balance in _documents(packed):
         if owed_from > day:  # not owed yet: counts from its issue date
             change = owed_from
         else:
